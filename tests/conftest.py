@@ -1,6 +1,7 @@
 """Fixtures: one database per run, built from the Alembic migrations; emptied after
 each test. SQLite by default; PostgreSQL when TEST_DATABASE_URL is set."""
 
+import contextvars
 import email
 import os
 import re
@@ -8,6 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context, has_request_context
+from flask.testing import FlaskClient
+from flask import has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -51,12 +56,29 @@ def outbox_dir(tmp_path):
     return tmp_path / "outbox"
 
 
+class ClinicTestClient(FlaskClient):
+    """Makes each request look like a real one although the test holds an app context:
+    the test's transaction ends first (SQLite writers queue at BEGIN), and ``g`` starts
+    empty, as it does in the fresh app context of a real request."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context() and not has_request_context():
+            db.session.commit()
+            g.__dict__.clear()
+            try:
+                return super().open(*args, **kwargs)
+            finally:
+                g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def make_app(database_url, outbox_dir):
     apps = []
 
     def factory(**overrides):
         app = create_app({**base_config(database_url, outbox_dir), **overrides})
+        app.test_client_class = ClinicTestClient
         apps.append(app)
         return app
 
@@ -157,3 +179,40 @@ def link_in(message, path_prefix: str) -> str:
 @pytest.fixture
 def outbox(outbox_dir):
     return lambda: read_outbox(outbox_dir)
+
+
+class IsolatedClient(FlaskClient):
+    """A browser whose every request runs in its own app context, as under a real server.
+
+    The ``app`` fixture keeps an app context open for the whole test, and Flask reuses an
+    open context of the same app for requests: ``g`` (Flask-Login's cached user, the
+    login-session row) and the database session would then leak from one request, or one
+    browser, into the next. Here each request starts from an empty context, so it gets a
+    fresh ``g`` and its own database session, removed when the request ends. The test's
+    own session is committed first so it holds no transaction (and no SQLite write lock)
+    while the request runs.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def use_isolated_clients(app):
+    """Make ``app.test_client()`` (and so the ``client`` fixtures) an ``IsolatedClient``."""
+    app.test_client_class = IsolatedClient
+    return app
+
+
+def copy_session_cookie(source, target) -> None:
+    """Give ``target`` the session cookie ``source`` holds, as a copied or stolen cookie."""
+    cookie = source.get_cookie(source.application.config["SESSION_COOKIE_NAME"],
+                               domain="clinic.test")
+    assert cookie is not None, "the source browser holds no session cookie"
+    target.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+
+
+def is_signed_in(client) -> bool:
+    """Every role may open the change-password page; anyone else is sent to sign in."""
+    return client.get("/account/password").status_code == 200

@@ -1,0 +1,151 @@
+"""Every URL rule of the app x every kind of user, with the status each must get.
+
+Adding a route without an entry here fails ``test_every_route_is_classified``.
+Forbidden things answer 404 (privacy rule 1); anonymous users are sent to sign in.
+"""
+
+import pytest
+from flask import url_for
+
+from clinic.accounts.services import create_password_token
+from clinic.couples.services import create_invitation
+from clinic.extensions import db
+from tests.factories import PartnerFactory
+
+ROLES = ("anonymous", "admin", "owner", "other_therapist", "partner_a", "partner_b",
+         "other_client")
+
+SIGN_IN = 302  # anonymous users are redirected to the sign-in page
+ALL_OK = dict.fromkeys(ROLES, 200)
+
+
+def only(allowed: dict, default=404, anonymous=SIGN_IN):
+    statuses = dict.fromkeys(ROLES, default)
+    statuses["anonymous"] = anonymous
+    statuses.update(allowed)
+    return statuses
+
+
+THERAPISTS = {"owner": 200, "other_therapist": 200}
+CLIENTS = {"partner_a": 200, "partner_b": 200, "other_client": 200}
+
+# endpoint -> (method, url values key, expected status per role)
+MATRIX = {
+    "static": ("GET", "static", ALL_OK),
+    "practice.logo": ("GET", None, ALL_OK),
+    "practice.theme": ("GET", None, ALL_OK),
+    "accounts.index": ("GET", None, dict.fromkeys(ROLES, 302)),
+    "accounts.sign_in": ("GET", None, {**dict.fromkeys(ROLES, 302), "anonymous": 200}),
+    "accounts.sign_out": ("POST", None, dict.fromkeys(ROLES, 303)),
+    "accounts.change_password": ("GET", None, {**ALL_OK, "anonymous": SIGN_IN}),
+    "accounts.request_reset": ("GET", None, ALL_OK),
+    "accounts.reset_password": ("GET", "reset_token", ALL_OK),
+    "admin.therapists": ("GET", None, only({"admin": 200})),
+    "admin.deactivate_therapist": ("POST", "therapist", only({"admin": 303})),
+    "admin.reactivate_therapist": ("POST", "therapist", only({"admin": 303})),
+    "admin.resend_setup_link": ("POST", "therapist", only({"admin": 303})),
+    "admin.practice_settings": ("GET", None, only({"admin": 200})),
+    "couples.dashboard": ("GET", None, only(THERAPISTS)),
+    "couples.new_couple": ("GET", None, only(THERAPISTS)),
+    "couples.detail": ("GET", "couple", only({"owner": 200})),
+    "couples.edit": ("GET", "couple", only({"owner": 200})),
+    "couples.change_status": ("POST", "couple", only({"owner": 303})),
+    "couples.audit_trail": ("GET", "couple", only({"owner": 200})),
+    "couples.send_invitation": ("POST", "partner", only({"owner": 303})),
+    "couples.revoke_invitation": ("POST", "partner", only({"owner": 303})),
+    "couples.accept_invitation": ("GET", "invitation_token", ALL_OK),
+    "portal.home": ("GET", None, only(CLIENTS)),
+}
+
+# What a POST sends, so the owner's request is a valid one.
+FORM_DATA = {
+    "couples.change_status": {"status": "paused"},
+}
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_every_route_is_classified(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(MATRIX), (
+        f"unclassified: {sorted(endpoints - set(MATRIX))}; "
+        f"stale: {sorted(set(MATRIX) - endpoints)}"
+    )
+
+
+def test_every_classified_method_is_the_route_method(app):
+    for rule in app.url_map.iter_rules():
+        method, _key, _statuses = MATRIX[rule.endpoint]
+        assert method in rule.methods, rule.endpoint
+
+
+def url_values(world, key):
+    if key is None:
+        return {}
+    if key == "static":
+        return {"filename": "css/app.css"}
+    if key == "therapist":
+        return {"user_id": world.other_therapist.id}
+    if key == "couple":
+        return {"couple_id": world.couple.id}
+    if key == "partner":
+        return {"couple_id": world.couple.id, "partner_id": world.partner_b.id}
+    if key == "reset_token":
+        token = create_password_token(world.partner_a.user, "reset")
+        db.session.commit()
+        return {"token": token}
+    if key == "invitation_token":
+        invited = world.invited_partner
+        token = create_invitation(invited, world.therapist)
+        db.session.commit()
+        return {"token": token}
+    raise AssertionError(key)
+
+
+@pytest.fixture
+def matrix_world(world):
+    from clinic.accounts.services import get_practice_settings
+
+    settings = get_practice_settings()
+    settings.logo, settings.logo_mime = PNG, "image/png"
+    # A third case with a partner who has not joined yet, for invitation links.
+    world.invited_partner = PartnerFactory(couple__therapist=world.therapist,
+                                           email="invited@example.org")
+    db.session.commit()
+    return world
+
+
+def user_for(world, role):
+    return {
+        "anonymous": None,
+        "admin": world.admin,
+        "owner": world.therapist,
+        "other_therapist": world.other_therapist,
+        "partner_a": world.partner_a.user,
+        "partner_b": world.partner_b.user,
+        "other_client": world.other_client,
+    }[role]
+
+
+CASES = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), CASES, ids=[f"{e}-{r}" for e, r in CASES])
+def test_route_answers_role_with_expected_status(app, client, matrix_world, login, endpoint,
+                                                 role):
+    method, key, statuses = MATRIX[endpoint]
+    user = user_for(matrix_world, role)
+    if user is not None:
+        assert login(client, user).status_code == 303
+    url = url_for(endpoint, **url_values(matrix_world, key), _external=False)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, data=FORM_DATA.get(endpoint, {}))
+    assert response.status_code == statuses[role], (endpoint, role, response.status_code)
+    if response.status_code == 404:
+        assert b"Page not found" in response.data

@@ -22,6 +22,7 @@ def create_app(test_config=None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     configure_logging(app)
     register_extensions(app)
+    load_content(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_hooks(app)
@@ -59,14 +60,25 @@ def register_extensions(app: Flask) -> None:
     import clinic.models  # noqa: F401  (every model, for Alembic and relationships)
 
 
+def load_content(app: Flask) -> None:
+    """Read and validate the handout files; a bad file stops the app from starting."""
+    from clinic.library.content import load_library
+
+    root = Path(app.config.get("CONTENT_DIR") or PROJECT_ROOT / "handouts")
+    app.extensions["clinic.library"] = load_library(root)
+
+
 def register_blueprints(app: Flask) -> None:
     from clinic.accounts.admin import bp as admin_bp
     from clinic.accounts.admin import logo_bp
     from clinic.accounts.views import bp as accounts_bp
+    from clinic.assignments.views import bp as assignments_bp
     from clinic.couples.views import bp as couples_bp
+    from clinic.library.views import bp as library_bp
     from clinic.portal.views import bp as portal_bp
 
-    for blueprint in (accounts_bp, admin_bp, logo_bp, couples_bp, portal_bp):
+    for blueprint in (accounts_bp, admin_bp, logo_bp, couples_bp, library_bp, assignments_bp,
+                      portal_bp):
         app.register_blueprint(blueprint)
 
 

@@ -8,8 +8,10 @@ import pytest
 from flask import url_for
 
 from clinic.accounts.services import create_password_token
+from clinic.assignments.services import assign_items
 from clinic.couples.services import create_invitation
 from clinic.extensions import db
+from clinic.library.services import create_custom_handout
 from tests.factories import PartnerFactory
 
 ROLES = ("anonymous", "admin", "owner", "other_therapist", "partner_a", "partner_b",
@@ -55,6 +57,20 @@ MATRIX = {
     "couples.revoke_invitation": ("POST", "partner", only({"owner": 303})),
     "couples.accept_invitation": ("GET", "invitation_token", ALL_OK),
     "portal.home": ("GET", None, only(CLIENTS)),
+    "library.index": ("GET", None, only(THERAPISTS)),
+    "library.preview": ("GET", "slug", only(THERAPISTS)),
+    "library.pdf": ("GET", "slug", only(THERAPISTS)),
+    "library.new_own": ("GET", None, only(THERAPISTS)),
+    "library.own": ("GET", "own_handout", only({"owner": 200})),
+    "library.edit_own": ("GET", "own_handout", only({"owner": 200})),
+    "library.own_pdf": ("GET", "own_handout", only({"owner": 200})),
+    "assignments.assign": ("GET", "couple", only({"owner": 200})),
+    "assignments.remove": ("POST", "assignment", only({"owner": 303})),
+    "assignments.packet": ("GET", "couple", only({"owner": 200})),
+    # The assignment is for partner A alone: partner B may not learn of it.
+    "portal.read": ("GET", "assignment_for_a", only({"partner_a": 200})),
+    "portal.mark_read": ("POST", "assignment_for_a", only({"partner_a": 303})),
+    "portal.pdf": ("GET", "assignment_for_a", only({"partner_a": 200})),
 }
 
 # What a POST sends, so the owner's request is a valid one.
@@ -94,6 +110,14 @@ def url_values(world, key):
         return {"couple_id": world.couple.id}
     if key == "partner":
         return {"couple_id": world.couple.id, "partner_id": world.partner_b.id}
+    if key == "slug":
+        return {"slug": "house-trust"}
+    if key == "own_handout":
+        return {"handout_id": world.own_handout.id}
+    if key == "assignment":
+        return {"couple_id": world.couple.id, "assignment_id": world.assignment_for_a.id}
+    if key == "assignment_for_a":
+        return {"assignment_id": world.assignment_for_a.id}
     if key == "reset_token":
         token = create_password_token(world.partner_a.user, "reset")
         db.session.commit()
@@ -115,6 +139,12 @@ def matrix_world(world):
     # A third case with a partner who has not joined yet, for invitation links.
     world.invited_partner = PartnerFactory(couple__therapist=world.therapist,
                                            email="invited@example.org")
+    world.own_handout = create_custom_handout(
+        world.therapist, {"title": "Mine", "summary": "", "layer": "trust", "body": "Text."}
+    )
+    (world.assignment_for_a,) = assign_items(
+        world.couple, [("handout", "house-trust")], world.partner_a, None, "", world.therapist
+    )
     db.session.commit()
     return world
 

@@ -40,3 +40,36 @@ def partners_of_client(user: User) -> list[Partner]:
             select(Partner).where(Partner.user_id == user.id).order_by(Partner.id)
         ).scalars()
     )
+
+
+def get_custom_handout_or_404(user: User, handout_id: int):
+    from clinic.library.models import CustomHandout
+
+    custom = db.session.get(CustomHandout, handout_id)
+    if custom is None or not user.is_therapist or custom.therapist_id != user.id:
+        abort(404)
+    return custom
+
+
+def get_assignment_or_404(couple: Couple, assignment_id: int):
+    """An assignment of ``couple`` (already loaded through this module) that is not removed."""
+    from clinic.assignments.models import Assignment
+
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.couple_id != couple.id or assignment.removed_at:
+        abort(404)
+    return assignment
+
+
+def get_client_assignment_or_404(user: User, assignment_id: int):
+    """An assignment given to this client (to both partners or to them alone), with the
+    partner record they see it as. Anything else answers 404."""
+    from clinic.assignments.models import Assignment
+
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.removed_at is not None or not user.is_client:
+        abort(404)
+    for partner in partners_of_client(user):
+        if partner.couple_id == assignment.couple_id and assignment.is_for(partner):
+            return assignment, partner
+    abort(404)

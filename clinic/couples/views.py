@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from clinic.accounts.sessions import begin_session
+from clinic.assignments.views import assignment_rows
 from clinic.audit.models import AuditEvent
 from clinic.audit.services import record_event
 from clinic.couples import services
@@ -106,6 +107,7 @@ def detail(couple_id):
         "couples/detail.html",
         couple=couple,
         partners=partners,
+        assignments=assignment_rows(couple),
         now=now,
         action_form=ActionForm(),
         status_changes=sorted(ALLOWED_STATUS_CHANGES[couple.status]),

@@ -1,9 +1,14 @@
 """The client portal: what a partner sees after signing in."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from clinic.couples.access import partners_of_client
+from clinic.assignments import services
+from clinic.couples.access import get_client_assignment_or_404, partners_of_client
+from clinic.couples.forms import ActionForm
+from clinic.db import utcnow
+from clinic.extensions import db
+from clinic.library.views import render_handout_pdf
 from clinic.security import roles_required
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -13,4 +18,47 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 @roles_required("client")
 def home():
     partners = partners_of_client(current_user)
-    return render_template("portal/home.html", partners=partners)
+    items = []
+    for partner in partners:
+        for assignment in services.assignments_for_partner(partner):
+            progress = assignment.progress_of(partner)
+            items.append({
+                "assignment": assignment,
+                "handout": services.handout_of(assignment),
+                "status": progress.status if progress else "not opened",
+            })
+    today = utcnow().date()
+    return render_template("portal/home.html", partners=partners, items=items, today=today)
+
+
+@bp.get("/assignments/<int:assignment_id>")
+@roles_required("client")
+def read(assignment_id):
+    assignment, partner = get_client_assignment_or_404(current_user, assignment_id)
+    handout = services.handout_of(assignment)
+    services.mark_opened(assignment, partner)
+    db.session.commit()
+    progress = assignment.progress_of(partner)
+    return render_template("portal/read.html", assignment=assignment, handout=handout,
+                           progress=progress, form=ActionForm())
+
+
+@bp.post("/assignments/<int:assignment_id>/read")
+@roles_required("client")
+def mark_read(assignment_id):
+    assignment, partner = get_client_assignment_or_404(current_user, assignment_id)
+    if ActionForm().validate_on_submit():
+        services.mark_read(assignment, partner)
+        db.session.commit()
+        flash("Marked as read. Your therapist can see that you have read it.", "info")
+    return redirect(url_for("portal.read", assignment_id=assignment.id), code=303)
+
+
+@bp.get("/assignments/<int:assignment_id>/pdf")
+@roles_required("client")
+def pdf(assignment_id):
+    assignment, partner = get_client_assignment_or_404(current_user, assignment_id)
+    handout = services.handout_of(assignment)
+    if handout is None:
+        abort(404)
+    return render_handout_pdf([handout], prepared_for=partner.display_name)

@@ -1,0 +1,108 @@
+"""Assigning handouts to couples and recording what each partner did with them.
+Functions flush; the view commits."""
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from clinic.assignments.models import Assignment, AssignmentProgress
+from clinic.couples.models import Couple, Partner
+from clinic.db import utcnow
+from clinic.extensions import db
+from clinic.library.content import Handout
+from clinic.library.models import CustomHandout
+from clinic.library.services import current_library, handout_from_custom
+
+
+def assign_items(couple: Couple, items: list[tuple[str, str]], partner: Partner | None,
+                 due_on: date | None, note: str, assigned_by) -> list[Assignment]:
+    """``items``: ("handout", slug) or ("custom_handout", id) pairs, already validated."""
+    created = []
+    for kind, key in items:
+        assignment = Assignment(
+            couple_id=couple.id,
+            item_kind=kind,
+            handout_slug=key if kind == "handout" else None,
+            custom_handout_id=int(key) if kind == "custom_handout" else None,
+            partner_id=partner.id if partner else None,
+            due_on=due_on,
+            note=note or "",
+            assigned_by_id=assigned_by.id,
+        )
+        db.session.add(assignment)
+        created.append(assignment)
+    db.session.flush()
+    return created
+
+
+def remove_assignment(assignment: Assignment) -> None:
+    assignment.removed_at = utcnow()
+    db.session.flush()
+
+
+def current_assignments(couple: Couple) -> list[Assignment]:
+    """The couple's assignments with progress and own handouts loaded in fixed queries."""
+    return list(
+        db.session.execute(
+            select(Assignment)
+            .where(Assignment.couple_id == couple.id, Assignment.removed_at.is_(None))
+            .options(selectinload(Assignment.progress),
+                     selectinload(Assignment.custom_handout))
+            .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+        ).scalars()
+    )
+
+
+def assignments_for_partner(partner: Partner) -> list[Assignment]:
+    return [a for a in current_assignments(partner.couple) if a.is_for(partner)]
+
+
+def handout_of(assignment: Assignment) -> Handout | None:
+    """The handout an assignment points at; None if its file was withdrawn."""
+    if assignment.item_kind == "custom_handout":
+        return handout_from_custom(assignment.custom_handout)
+    return current_library().get(assignment.handout_slug)
+
+
+def progress_for(assignment: Assignment, partner: Partner) -> AssignmentProgress:
+    progress = assignment.progress_of(partner)
+    if progress is None:
+        progress = AssignmentProgress(assignment=assignment, partner_id=partner.id)
+        db.session.add(progress)
+    return progress
+
+
+def mark_opened(assignment: Assignment, partner: Partner) -> None:
+    progress = progress_for(assignment, partner)
+    if progress.opened_at is None:
+        progress.opened_at = utcnow()
+    db.session.flush()
+
+
+def mark_read(assignment: Assignment, partner: Partner) -> None:
+    progress = progress_for(assignment, partner)
+    now = utcnow()
+    progress.opened_at = progress.opened_at or now
+    progress.read_at = progress.read_at or now
+    db.session.flush()
+
+
+def resolve_items(therapist, keys: list[str]) -> list[tuple[str, str]] | None:
+    """Turn form keys ("h:<slug>", "own:<id>") into items the therapist may assign."""
+    library = current_library()
+    own_ids = {
+        str(i) for i in db.session.execute(
+            select(CustomHandout.id).where(CustomHandout.therapist_id == therapist.id)
+        ).scalars()
+    }
+    items = []
+    for key in keys:
+        kind, _, value = key.partition(":")
+        if kind == "h" and library.get(value):
+            items.append(("handout", value))
+        elif kind == "own" and value in own_ids:
+            items.append(("custom_handout", value))
+        else:
+            return None
+    return items

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := clinic
 
-.PHONY: run test lint install db clean-db
+.PHONY: run test lint install db clean-db system-deps bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,20 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) system-deps
+
+## WeasyPrint needs Pango from the system (HarfBuzz's subsetter is optional).
+system-deps:
+	@if ! ldconfig -p | grep -q 'libpango-1.0.so.0' || ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Pango and HarfBuzz for WeasyPrint (apt-get)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; \
+		else \
+			echo "WeasyPrint needs Pango: run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0'" >&2; \
+			exit 1; \
+		fi; \
+	fi
 
 ## Apply migrations to the SQLite database in instance/ and load the demo data once.
 db: install
@@ -33,6 +46,10 @@ test: install
 		echo "== again on PostgreSQL =="; \
 		$(BIN)/python -m pytest $(PYTEST_ARGS); \
 	fi
+
+## Speed figures beside their baselines, from one run (see README).
+bench: install
+	$(BIN)/python benchmarks/bench_pdf.py
 
 lint: install
 	$(BIN)/ruff check clinic tests

@@ -77,8 +77,15 @@ def register_blueprints(app: Flask) -> None:
     from clinic.library.views import bp as library_bp
     from clinic.portal.views import bp as portal_bp
 
-    for blueprint in (accounts_bp, admin_bp, logo_bp, couples_bp, library_bp, assignments_bp,
-                      portal_bp):
+    for blueprint in (
+        accounts_bp,
+        admin_bp,
+        logo_bp,
+        couples_bp,
+        library_bp,
+        assignments_bp,
+        portal_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -19,16 +19,34 @@ DEMO_STAFF = [
 ]
 # (therapist e-mail, label, status, [(name, pronouns, e-mail, can sign in)])
 DEMO_COUPLES = [
-    ("therapist@example.com", "Sam & Alex", "active",
-     [("Sam", "she/her", "sam@example.com", True), ("Alex", "he/him", "alex@example.com", True)]),
-    ("therapist@example.com", "Jordan & Casey", "active",
-     [("Jordan", "they/them", "jordan@example.com", True),
-      ("Casey", "she/her", "casey@example.com", False)]),
-    ("therapist@example.com", "Morgan & Taylor", "paused",
-     [("Morgan", "", "morgan@example.com", True), ("Taylor", "", "taylor@example.com", True)]),
+    (
+        "therapist@example.com",
+        "Sam & Alex",
+        "active",
+        [("Sam", "she/her", "sam@example.com", True), ("Alex", "he/him", "alex@example.com", True)],
+    ),
+    (
+        "therapist@example.com",
+        "Jordan & Casey",
+        "active",
+        [
+            ("Jordan", "they/them", "jordan@example.com", True),
+            ("Casey", "she/her", "casey@example.com", False),
+        ],
+    ),
+    (
+        "therapist@example.com",
+        "Morgan & Taylor",
+        "paused",
+        [("Morgan", "", "morgan@example.com", True), ("Taylor", "", "taylor@example.com", True)],
+    ),
     ("therapist@example.com", "Riley", "active", [("Riley", "he/him", "riley@example.com", True)]),
-    ("therapist2@example.com", "Kim & Lee", "active",
-     [("Kim", "", "kim@example.com", True), ("Lee", "", "lee@example.com", True)]),
+    (
+        "therapist2@example.com",
+        "Kim & Lee",
+        "active",
+        [("Kim", "", "kim@example.com", True), ("Lee", "", "lee@example.com", True)],
+    ),
 ]
 
 
@@ -60,8 +78,9 @@ def seed_demo(password):
         for position, (name, pronouns, email, joined) in enumerate(partners, start=1):
             partner = Partner(position=position, display_name=name, pronouns=pronouns, email=email)
             if joined:
-                partner.user = User(email=email, display_name=name, role="client",
-                                    password_hash=password_hash)
+                partner.user = User(
+                    email=email, display_name=name, role="client", password_hash=password_hash
+                )
             couple.partners.append(partner)
         db.session.add(couple)
     settings = get_practice_settings()
@@ -90,8 +109,9 @@ def create_admin(email, name, password):
     problem = password_problem(password, email)
     if problem:
         raise click.ClickException(problem)
-    db.session.add(User(email=email, display_name=name, role="admin",
-                        password_hash=hash_password(password)))
+    db.session.add(
+        User(email=email, display_name=name, role="admin", password_hash=hash_password(password))
+    )
     db.session.commit()
     current_app.logger.info("admin account created")
     click.echo(f"Admin {email} created.")

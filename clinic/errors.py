@@ -1,9 +1,14 @@
 """Friendly error pages. A user's mistake never answers 500."""
 
-from flask import render_template
+import logging
+
+from flask import render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 
 from clinic.extensions import db
+
+log = logging.getLogger("clinic.errors")
 
 MESSAGES = {
     400: ("Something in that request was not right", "Please go back and try again."),
@@ -23,7 +28,9 @@ def render_error(code: int, title: str | None = None, message: str | None = None
     default_title, default_message = MESSAGES.get(code, MESSAGES[400])
     return (
         render_template(
-            "errors/error.html", code=code, title=title or default_title,
+            "errors/error.html",
+            code=code,
+            title=title or default_title,
             message=message or default_message,
         ),
         code,
@@ -42,6 +49,20 @@ def register(app) -> None:
             "For your security, forms expire after a while or when you sign in again. "
             "Please go back, reload the page and send it again.",
         )
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def value_out_of_range(error):
+        """A value from the request that the database cannot hold, such as an id in a URL
+        beyond the column's range: the request's mistake. Logged (the kind and the page,
+        never the value, which may be a client's words) so a missing validator shows up."""
+        db.session.rollback()
+        log.warning(
+            "refused a value the database cannot hold: %s on %s",
+            type(error).__name__,
+            request.endpoint,
+        )
+        return render_error(400)
 
     @app.errorhandler(500)
     def server_error(error):

@@ -14,18 +14,17 @@ class EmailAddress(Email):
     """An e-mail address, checked for syntax only (no DNS look-up)."""
 
     def __init__(self):
-        super().__init__(message="Enter an e-mail address like name@example.com.",
-                         check_deliverability=False)
+        super().__init__(
+            message="Enter an e-mail address like name@example.com.", check_deliverability=False
+        )
 
 
 class AcceptablePassword:
-    """New passwords: long enough and not a common one."""
-
-    def __init__(self, email_field: str | None = None):
-        self.email_field = email_field
+    """New passwords: long enough, not a common one, not the account's e-mail address
+    (the view sets ``form.account_email`` when it knows the account)."""
 
     def __call__(self, form, field):
-        email = form[self.email_field].data if self.email_field else ""
-        problem = password_problem(field.data or "", email or "")
+        email = getattr(form, "account_email", "") or ""
+        problem = password_problem(field.data or "", email)
         if problem:
             raise ValidationError(problem)

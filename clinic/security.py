@@ -1,5 +1,6 @@
 """Password hashing and policy, random tokens, role decorators, safe redirects."""
 
+import contextlib
 import hashlib
 import secrets
 from functools import wraps
@@ -29,10 +30,8 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password; spends the same work when there is no hash to check against."""
     if not password_hash:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         return False
     try:
         return _hasher.verify(password_hash, password)

@@ -1,7 +1,6 @@
 """Fixtures: one database per run, built from the Alembic migrations; emptied after
 each test. SQLite by default; PostgreSQL when TEST_DATABASE_URL is set."""
 
-import contextvars
 import email
 import os
 import re
@@ -10,8 +9,6 @@ from pathlib import Path
 
 import pytest
 from flask import g, has_app_context, has_request_context
-from flask.testing import FlaskClient
-from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
@@ -156,17 +153,23 @@ def world(app):
     partner_b = joined_partner(couple, 2, display_name="Alex", email="alex@example.org")
     other_couple = CoupleFactory(therapist=other_therapist, label="Kim & Lee")
     other_partner = joined_partner(other_couple, 1, display_name="Kim", email="kim@example.org")
-    return World(admin, therapist, other_therapist, couple, partner_a, partner_b,
-                 other_couple, other_partner.user)
+    return World(
+        admin,
+        therapist,
+        other_therapist,
+        couple,
+        partner_a,
+        partner_b,
+        other_couple,
+        other_partner.user,
+    )
 
 
 def read_outbox(outbox_dir: Path) -> list[email.message.EmailMessage]:
     if not outbox_dir.exists():
         return []
     paths = sorted(outbox_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
-    return [
-        email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in paths
-    ]
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in paths]
 
 
 def link_in(message, path_prefix: str) -> str:
@@ -181,34 +184,10 @@ def outbox(outbox_dir):
     return lambda: read_outbox(outbox_dir)
 
 
-class IsolatedClient(FlaskClient):
-    """A browser whose every request runs in its own app context, as under a real server.
-
-    The ``app`` fixture keeps an app context open for the whole test, and Flask reuses an
-    open context of the same app for requests: ``g`` (Flask-Login's cached user, the
-    login-session row) and the database session would then leak from one request, or one
-    browser, into the next. Here each request starts from an empty context, so it gets a
-    fresh ``g`` and its own database session, removed when the request ends. The test's
-    own session is committed first so it holds no transaction (and no SQLite write lock)
-    while the request runs.
-    """
-
-    def open(self, *args, **kwargs):
-        if has_app_context():
-            db.session.commit()
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
-def use_isolated_clients(app):
-    """Make ``app.test_client()`` (and so the ``client`` fixtures) an ``IsolatedClient``."""
-    app.test_client_class = IsolatedClient
-    return app
-
-
 def copy_session_cookie(source, target) -> None:
     """Give ``target`` the session cookie ``source`` holds, as a copied or stolen cookie."""
-    cookie = source.get_cookie(source.application.config["SESSION_COOKIE_NAME"],
-                               domain="clinic.test")
+    name = source.application.config["SESSION_COOKIE_NAME"]
+    cookie = source.get_cookie(name, domain="clinic.test")
     assert cookie is not None, "the source browser holds no session cookie"
     target.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
 

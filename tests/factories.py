@@ -57,5 +57,6 @@ def joined_partner(couple, position, **kwargs):
     email = kwargs.pop("email", f"joined-{couple.id}-{position}@example.org")
     name = kwargs.pop("display_name", f"Partner {couple.id}.{position}")
     user = UserFactory(email=email, display_name=name, role="client")
-    return PartnerFactory(couple=couple, position=position, email=email, display_name=name,
-                          user=user, **kwargs)
+    return PartnerFactory(
+        couple=couple, position=position, email=email, display_name=name, user=user, **kwargs
+    )

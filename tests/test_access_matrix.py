@@ -14,8 +14,7 @@ from clinic.extensions import db
 from clinic.library.services import create_custom_handout
 from tests.factories import PartnerFactory
 
-ROLES = ("anonymous", "admin", "owner", "other_therapist", "partner_a", "partner_b",
-         "other_client")
+ROLES = ("anonymous", "admin", "owner", "other_therapist", "partner_a", "partner_b", "other_client")
 
 SIGN_IN = 302  # anonymous users are redirected to the sign-in page
 ALL_OK = dict.fromkeys(ROLES, 200)
@@ -88,8 +87,7 @@ PNG = (
 def test_every_route_is_classified(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert endpoints == set(MATRIX), (
-        f"unclassified: {sorted(endpoints - set(MATRIX))}; "
-        f"stale: {sorted(set(MATRIX) - endpoints)}"
+        f"unclassified: {sorted(endpoints - set(MATRIX))}; stale: {sorted(set(MATRIX) - endpoints)}"
     )
 
 
@@ -137,8 +135,9 @@ def matrix_world(world):
     settings = get_practice_settings()
     settings.logo, settings.logo_mime = PNG, "image/png"
     # A third case with a partner who has not joined yet, for invitation links.
-    world.invited_partner = PartnerFactory(couple__therapist=world.therapist,
-                                           email="invited@example.org")
+    world.invited_partner = PartnerFactory(
+        couple__therapist=world.therapist, email="invited@example.org"
+    )
     world.own_handout = create_custom_handout(
         world.therapist, {"title": "Mine", "summary": "", "layer": "trust", "body": "Text."}
     )
@@ -165,8 +164,7 @@ CASES = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
 
 
 @pytest.mark.parametrize(("endpoint", "role"), CASES, ids=[f"{e}-{r}" for e, r in CASES])
-def test_route_answers_role_with_expected_status(app, client, matrix_world, login, endpoint,
-                                                 role):
+def test_route_answers_role_with_expected_status(app, client, matrix_world, login, endpoint, role):
     method, key, statuses = MATRIX[endpoint]
     user = user_for(matrix_world, role)
     if user is not None:

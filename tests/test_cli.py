@@ -37,7 +37,9 @@ def test_seed_demo_takes_the_password_from_the_environment(app, runner, login, m
     monkeypatch.setenv("CLINIC_DEMO_PASSWORD", "from the environment")
     result = runner.invoke(args=["seed-demo"])
     assert "shown once" not in result.output
-    assert login(app.test_client(), "therapist@example.com", "from the environment").status_code == 303
+    assert (
+        login(app.test_client(), "therapist@example.com", "from the environment").status_code == 303
+    )
 
 
 def test_seed_demo_refuses_a_weak_password(app, runner):
@@ -48,11 +50,15 @@ def test_seed_demo_refuses_a_weak_password(app, runner):
 
 
 def test_create_admin(app, runner, login):
-    result = runner.invoke(args=["create-admin", "Boss@Example.org"],
-                           input="a good admin password\na good admin password\n")
+    result = runner.invoke(
+        args=["create-admin", "Boss@Example.org"],
+        input="a good admin password\na good admin password\n",
+    )
     assert result.exit_code == 0, result.output
     user = db.session.execute(select(User).where(User.email == "boss@example.org")).scalar_one()
     assert user.role == "admin"
-    duplicate = runner.invoke(args=["create-admin", "boss@example.org"],
-                              input="a good admin password\na good admin password\n")
+    duplicate = runner.invoke(
+        args=["create-admin", "boss@example.org"],
+        input="a good admin password\na good admin password\n",
+    )
     assert duplicate.exit_code != 0

@@ -8,20 +8,23 @@ def test_production_refuses_to_start_without_a_strong_secret_key(database_url, m
     monkeypatch.delenv("CLINIC_SECRET_KEY", raising=False)
     for weak in (None, "dev", "short-key", "a" * 40):
         with pytest.raises(RuntimeError, match="strong SECRET_KEY"):
-            create_app({"ENV": "production", "SECRET_KEY": weak,
-                        "SQLALCHEMY_DATABASE_URI": database_url})
+            create_app(
+                {"ENV": "production", "SECRET_KEY": weak, "SQLALCHEMY_DATABASE_URI": database_url}
+            )
 
 
 def test_production_starts_with_a_strong_secret_key(database_url):
     key = "k9F2mQ7xR4tV8wZ1pL6sD3hJ0bN5cY2gA7eU"
-    app = create_app({"ENV": "production", "SECRET_KEY": key,
-                      "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app(
+        {"ENV": "production", "SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": database_url}
+    )
     assert app.config["SECRET_KEY"] == key
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
-def test_development_generates_a_key_once_into_the_instance_folder(tmp_path, monkeypatch,
-                                                                   database_url):
+def test_development_generates_a_key_once_into_the_instance_folder(
+    tmp_path, monkeypatch, database_url
+):
     import clinic
 
     monkeypatch.setattr(clinic, "PROJECT_ROOT", tmp_path)
@@ -46,8 +49,9 @@ def test_config_layers_instance_file_then_environment_then_test_mapping(
     )
     monkeypatch.setenv("CLINIC_MAIL_SENDER", "env@example.org")
     monkeypatch.setenv("CLINIC_MAIL_PORT", "2626")
-    app = create_app({"ENV": "development", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "MAIL_PORT": 2727})
+    app = create_app(
+        {"ENV": "development", "SQLALCHEMY_DATABASE_URI": database_url, "MAIL_PORT": 2727}
+    )
     assert app.config["COUPLES_PER_PAGE"] == 7  # instance file over defaults
     assert app.config["MAIL_SENDER"] == "env@example.org"  # environment over file
     assert app.config["MAIL_PORT"] == 2727  # test mapping over environment

@@ -12,8 +12,8 @@ from flask import (
 from flask_login import current_user, login_required, logout_user
 
 from clinic.accounts import services
-from clinic.accounts.sessions import begin_session
 from clinic.accounts.forms import ChangePasswordForm, ResetRequestForm, SetPasswordForm, SignInForm
+from clinic.accounts.sessions import begin_session
 from clinic.audit.services import record_event
 from clinic.extensions import db, limiter
 from clinic.mail import send_email
@@ -86,7 +86,8 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
-    login_session = g.get("login_session")
+    # current_user loads lazily, and loading it is what sets g.login_session.
+    login_session = g.get("login_session") if current_user.is_authenticated else None
     if login_session is not None:
         services.end_login_session(login_session)
         record_event("sign_out", actor=current_user, target=current_user)
@@ -101,6 +102,7 @@ def sign_out():
 @login_required
 def change_password():
     form = ChangePasswordForm()
+    form.account_email = current_user.email
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data):
             form.current_password.errors.append("That is not your current password.")
@@ -141,6 +143,7 @@ def reset_password(token):
     if row is None:
         return render_template("accounts/link_invalid.html"), 404
     form = SetPasswordForm()
+    form.account_email = row.user.email
     if form.validate_on_submit():
         user = services.use_password_token(row, form.password.data)
         record_event("password_set_by_link", actor=user, target=user)
@@ -148,4 +151,3 @@ def reset_password(token):
         flash("Your password is set. Please sign in.", "info")
         return redirect(url_for("accounts.sign_in"), code=303)
     return render_template("accounts/reset_password.html", form=form, purpose=row.purpose)
-

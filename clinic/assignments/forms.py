@@ -17,9 +17,12 @@ class AssignForm(FlaskForm):
     )
     recipient = RadioField("For", validators=[InputRequired()], default="both")
     due_on = DateField("Due date (optional)", validators=[Optional()])
-    note = TextAreaField("Note to the couple (optional)",
-                         validators=[Optional(), Length(max=2000)], filters=[strip_filter],
-                         description="Shown with the handout in their portal.")
+    note = TextAreaField(
+        "Note to the couple (optional)",
+        validators=[Optional(), Length(max=2000)],
+        filters=[strip_filter],
+        description="Shown with the handout in their portal.",
+    )
 
     def __init__(self, couple, handout_choices, *args, **kwargs):
         super().__init__(*args, **kwargs)

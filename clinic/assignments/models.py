@@ -23,8 +23,7 @@ class Assignment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"),
-                                           index=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
     item_kind: Mapped[str] = mapped_column(String(20))
     handout_slug: Mapped[str | None] = mapped_column(String(100))
     custom_handout_id: Mapped[int | None] = mapped_column(ForeignKey("custom_handouts.id"))
@@ -54,8 +53,11 @@ class AssignmentProgress(db.Model):
     """What one partner has done with an assignment: opened it, read it."""
 
     __tablename__ = "assignment_progress"
-    __table_args__ = (UniqueConstraint("assignment_id", "partner_id",
-                                       name="uq_assignment_progress_assignment_id_partner_id"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "assignment_id", "partner_id", name="uq_assignment_progress_assignment_id_partner_id"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(

@@ -15,8 +15,14 @@ from clinic.library.models import CustomHandout
 from clinic.library.services import current_library, handout_from_custom
 
 
-def assign_items(couple: Couple, items: list[tuple[str, str]], partner: Partner | None,
-                 due_on: date | None, note: str, assigned_by) -> list[Assignment]:
+def assign_items(
+    couple: Couple,
+    items: list[tuple[str, str]],
+    partner: Partner | None,
+    due_on: date | None,
+    note: str,
+    assigned_by,
+) -> list[Assignment]:
     """``items``: ("handout", slug) or ("custom_handout", id) pairs, already validated."""
     created = []
     for kind, key in items:
@@ -47,8 +53,7 @@ def current_assignments(couple: Couple) -> list[Assignment]:
         db.session.execute(
             select(Assignment)
             .where(Assignment.couple_id == couple.id, Assignment.removed_at.is_(None))
-            .options(selectinload(Assignment.progress),
-                     selectinload(Assignment.custom_handout))
+            .options(selectinload(Assignment.progress), selectinload(Assignment.custom_handout))
             .order_by(Assignment.created_at.desc(), Assignment.id.desc())
         ).scalars()
     )
@@ -92,7 +97,8 @@ def resolve_items(therapist, keys: list[str]) -> list[tuple[str, str]] | None:
     """Turn form keys ("h:<slug>", "own:<id>") into items the therapist may assign."""
     library = current_library()
     own_ids = {
-        str(i) for i in db.session.execute(
+        str(i)
+        for i in db.session.execute(
             select(CustomHandout.id).where(CustomHandout.therapist_id == therapist.id)
         ).scalars()
     }

@@ -34,11 +34,13 @@ def assign(couple_id):
         partner = None
         if form.recipient.data != "both":
             partner = get_partner_or_404(current_user, couple, int(form.recipient.data))
-        created = services.assign_items(couple, items, partner, form.due_on.data,
-                                        form.note.data, current_user)
+        created = services.assign_items(
+            couple, items, partner, form.due_on.data, form.note.data, current_user
+        )
         for assignment in created:
-            record_event("assignment_created", actor=current_user, target=assignment,
-                         couple_id=couple.id)
+            record_event(
+                "assignment_created", actor=current_user, target=assignment, couple_id=couple.id
+            )
         db.session.commit()
         flash(f"{len(created)} handout(s) assigned.", "info")
         return redirect(url_for("couples.detail", couple_id=couple.id), code=303)
@@ -58,8 +60,9 @@ def remove(couple_id, assignment_id):
     assignment = get_assignment_or_404(couple, assignment_id)
     if ActionForm().validate_on_submit():
         services.remove_assignment(assignment)
-        record_event("assignment_removed", actor=current_user, target=assignment,
-                     couple_id=couple.id)
+        record_event(
+            "assignment_removed", actor=current_user, target=assignment, couple_id=couple.id
+        )
         db.session.commit()
         flash("The assignment is removed from the couple's portal.", "info")
     return redirect(url_for("couples.detail", couple_id=couple.id), code=303)
@@ -75,12 +78,14 @@ def assignment_rows(couple):
             if not assignment.is_for(partner):
                 continue
             progress = assignment.progress_of(partner)
-            statuses.append({
-                "name": partner.display_name,
-                "status": progress.status if progress else "not opened",
-                "opened_at": progress.opened_at if progress else None,
-                "read_at": progress.read_at if progress else None,
-            })
+            statuses.append(
+                {
+                    "name": partner.display_name,
+                    "status": progress.status if progress else "not opened",
+                    "opened_at": progress.opened_at if progress else None,
+                    "read_at": progress.read_at if progress else None,
+                }
+            )
         rows.append({"assignment": assignment, "handout": handout, "statuses": statuses})
     return rows
 
@@ -89,8 +94,9 @@ def assignment_rows(couple):
 @roles_required("therapist")
 def packet(couple_id):
     couple = get_couple_or_404(current_user, couple_id)
-    handouts = [h for a in services.current_assignments(couple)
-                if (h := services.handout_of(a)) is not None]
+    handouts = [
+        h for a in services.current_assignments(couple) if (h := services.handout_of(a)) is not None
+    ]
     if not handouts:
         abort(404)
     names = " & ".join(p.display_name for p in couple.partners)

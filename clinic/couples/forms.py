@@ -1,5 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, ValidationError, EmailField, HiddenField, PasswordField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    ValidationError,
+)
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from clinic.couples.models import COUPLE_STATUSES
@@ -13,8 +20,9 @@ def name_field(label, required):
 
 def email_field(label, required):
     first = InputRequired() if required else Optional()
-    return EmailField(label, validators=[first, EmailAddress(), Length(max=254)],
-                      filters=[strip_filter])
+    return EmailField(
+        label, validators=[first, EmailAddress(), Length(max=254)], filters=[strip_filter]
+    )
 
 
 class CoupleForm(FlaskForm):
@@ -25,12 +33,14 @@ class CoupleForm(FlaskForm):
         description='How the case appears on your dashboard, for example "Sam & Alex".',
     )
     partner1_name = name_field("Name", required=True)
-    partner1_pronouns = StringField("Pronouns (optional)", validators=[Length(max=40)],
-                                    filters=[strip_filter])
+    partner1_pronouns = StringField(
+        "Pronouns (optional)", validators=[Length(max=40)], filters=[strip_filter]
+    )
     partner1_email = email_field("E-mail", required=True)
     partner2_name = name_field("Name", required=False)
-    partner2_pronouns = StringField("Pronouns (optional)", validators=[Length(max=40)],
-                                    filters=[strip_filter])
+    partner2_pronouns = StringField(
+        "Pronouns (optional)", validators=[Length(max=40)], filters=[strip_filter]
+    )
     partner2_email = email_field("E-mail", required=False)
     send_invitations = BooleanField("E-mail each partner an invitation now", default=True)
 
@@ -108,6 +118,7 @@ class CoupleSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Search by label", validators=[Optional(), Length(max=120)],
-                    filters=[strip_filter])
+    q = StringField(
+        "Search by label", validators=[Optional(), Length(max=120)], filters=[strip_filter]
+    )
     status = StringField("Status", validators=[Optional(), AnyOf(("", *COUPLE_STATUSES))])

@@ -36,7 +36,9 @@ ALLOWED_STATUS_CHANGES = {
     "paused": {"active", "closed"},
     "closed": {"active"},
 }
-SAME_EMAIL_IN_COUPLE = "Each partner signs in with their own e-mail address, so the two must differ."
+SAME_EMAIL_IN_COUPLE = (
+    "Each partner signs in with their own e-mail address, so the two must differ."
+)
 
 
 @bp.get("/couples")
@@ -49,9 +51,7 @@ def dashboard():
             stmt = stmt.where(Couple.label.icontains(search.q.data, autoescape=True))
         if search.status.data:
             stmt = stmt.where(Couple.status == search.status.data)
-    stmt = stmt.options(selectinload(Couple.partners)).order_by(
-        func.lower(Couple.label), Couple.id
-    )
+    stmt = stmt.options(selectinload(Couple.partners)).order_by(func.lower(Couple.label), Couple.id)
     page = db.paginate(
         stmt,
         page=request.args.get("page", 1, type=int),
@@ -139,8 +139,9 @@ def edit(couple_id):
                 form.partner2_email.errors.append(SAME_EMAIL_IN_COUPLE)
             else:
                 services.update_couple(couple, form.label.data, data)
-                record_event("couple_changed", actor=current_user, target=couple,
-                             couple_id=couple.id)
+                record_event(
+                    "couple_changed", actor=current_user, target=couple, couple_id=couple.id
+                )
                 db.session.commit()
                 flash("Changes saved.", "info")
                 return redirect(url_for("couples.detail", couple_id=couple.id), code=303)
@@ -152,14 +153,16 @@ def edit(couple_id):
 def change_status(couple_id):
     couple = get_couple_or_404(current_user, couple_id)
     form = StatusForm()
-    if not form.validate_on_submit() or form.status.data not in ALLOWED_STATUS_CHANGES[
-        couple.status
-    ]:
+    if (
+        not form.validate_on_submit()
+        or form.status.data not in ALLOWED_STATUS_CHANGES[couple.status]
+    ):
         flash("That change of status is not possible.", "error")
         return redirect(url_for("couples.detail", couple_id=couple.id), code=303)
     services.set_couple_status(couple, form.status.data)
-    record_event(f"couple_{form.status.data}", actor=current_user, target=couple,
-                 couple_id=couple.id)
+    record_event(
+        f"couple_{form.status.data}", actor=current_user, target=couple, couple_id=couple.id
+    )
     db.session.commit()
     flash(STATUS_MESSAGES[couple.status], "info")
     return redirect(url_for("couples.detail", couple_id=couple.id), code=303)
@@ -203,8 +206,7 @@ def revoke_invitation(couple_id, partner_id):
     partner = get_partner_or_404(current_user, couple, partner_id)
     if ActionForm().validate_on_submit():
         services.revoke_invitations(partner)
-        record_event("invitation_revoked", actor=current_user, target=partner,
-                     couple_id=couple.id)
+        record_event("invitation_revoked", actor=current_user, target=partner, couple_id=couple.id)
         db.session.commit()
         flash(f"The invitation for {partner.display_name} no longer works.", "info")
     return redirect(url_for("couples.detail", couple_id=couple.id), code=303)
@@ -235,6 +237,7 @@ def accept_invitation(token):
         return render_template("accounts/link_invalid.html", invitation=True), 404
     existing = services.existing_account_for(invitation)
     form = LinkAccountForm() if existing else AcceptInvitationForm()
+    form.account_email = invitation.partner.email
     if form.validate_on_submit():
         if existing and not verify_password(existing.password_hash, form.password.data):
             form.password.errors.append("That is not the password of your existing account.")
@@ -247,8 +250,12 @@ def accept_invitation(token):
             except IntegrityError:
                 db.session.rollback()
                 return render_template("accounts/link_invalid.html", invitation=True), 409
-            record_event("invitation_accepted", actor=user, target=invitation.partner,
-                         couple_id=invitation.partner.couple_id)
+            record_event(
+                "invitation_accepted",
+                actor=user,
+                target=invitation.partner,
+                couple_id=invitation.partner.couple_id,
+            )
             begin_session(user)
             record_event("sign_in", actor=user, target=user)
             db.session.commit()

@@ -9,8 +9,13 @@ from clinic.library.content import ContentError, load_library
 
 
 @click.command("check-content")
-@click.option("--path", "root", type=click.Path(path_type=Path), default=None,
-              help="The content folder (default: handouts/ of the project).")
+@click.option(
+    "--path",
+    "root",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The content folder (default: handouts/ of the project).",
+)
 def check_content(root):
     """Validate every handout file and print every problem at once."""
     from clinic import PROJECT_ROOT

@@ -41,8 +41,16 @@ HOUSE_WALLS = ["trust", "commitment"]
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
-REQUIRED = ("slug", "title", "summary", "layer", "tags", "reading_minutes", "version",
-            "further_reading")
+REQUIRED = (
+    "slug",
+    "title",
+    "summary",
+    "layer",
+    "tags",
+    "reading_minutes",
+    "version",
+    "further_reading",
+)
 MAX_BODY_CHARS = 200_000
 
 
@@ -66,8 +74,11 @@ def plain_text(markdown_text: str) -> str:
     parts = []
     for token in tokens:
         if token.type == "inline":
-            parts.append("".join(c.content for c in token.children or [] if c.type in
-                                 ("text", "code_inline")))
+            parts.append(
+                "".join(
+                    c.content for c in token.children or [] if c.type in ("text", "code_inline")
+                )
+            )
     return "\n".join(p for p in parts if p)
 
 
@@ -147,8 +158,9 @@ def load_library(root: Path) -> Library:
         if handout is None:
             continue
         if handout.slug in library.handouts:
-            problems.append(Problem(handout.path, "slug",
-                                    f"duplicate of {library.handouts[handout.slug].path}"))
+            problems.append(
+                Problem(handout.path, "slug", f"duplicate of {library.handouts[handout.slug].path}")
+            )
             continue
         library.handouts[handout.slug] = handout
     if problems:
@@ -203,18 +215,21 @@ def read_handout(path: Path, problems: list[Problem], display: str | None = None
         problem("layer", f"must be one of: {', '.join(LAYERS)}")
     tags = meta.get("tags")
     if "tags" in meta and (
-        not isinstance(tags, list) or not tags
+        not isinstance(tags, list)
+        or not tags
         or not all(isinstance(t, str) and TAG.match(t) for t in tags)
     ):
         problem("tags", "must be a non-empty list of lowercase hyphenated words")
     for key, low, high in (("reading_minutes", 1, 60), ("version", 1, 10_000)):
         value = meta.get(key)
-        if key in meta and (isinstance(value, bool) or not isinstance(value, int)
-                            or not low <= value <= high):
+        if key in meta and (
+            isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high
+        ):
             problem(key, f"must be a whole number from {low} to {high}")
     reading = meta.get("further_reading")
     if "further_reading" in meta and (
-        not isinstance(reading, list) or not reading
+        not isinstance(reading, list)
+        or not reading
         or not all(isinstance(r, str) and r.strip() for r in reading)
     ):
         problem("further_reading", "must be a non-empty list of references")

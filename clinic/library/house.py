@@ -4,7 +4,7 @@ drawn as SVG by the app: floors from the ground up, the two walls at the sides."
 from clinic.library.content import HOUSE_FLOORS, HOUSE_WALLS, LAYERS
 
 WIDTH = 360
-FLOOR_HEIGHT = 34
+FLOOR_HEIGHT = 40
 WALL_WIDTH = 44
 ROOF_HEIGHT = 70
 
@@ -23,8 +23,16 @@ def house_map(counts: dict[str, int], link) -> dict:
     walls_h = FLOOR_HEIGHT * len(HOUSE_FLOORS)
     walls = [
         _part(HOUSE_WALLS[0], 0, floors_top, WALL_WIDTH, walls_h, counts, link, vertical=True),
-        _part(HOUSE_WALLS[1], WIDTH - WALL_WIDTH, floors_top, WALL_WIDTH, walls_h, counts, link,
-              vertical=True),
+        _part(
+            HOUSE_WALLS[1],
+            WIDTH - WALL_WIDTH,
+            floors_top,
+            WALL_WIDTH,
+            walls_h,
+            counts,
+            link,
+            vertical=True,
+        ),
     ]
     roof = f"0,{ROOF_HEIGHT} {WIDTH / 2},4 {WIDTH},{ROOF_HEIGHT}"
     return {"width": WIDTH, "height": height, "floors": floors, "walls": walls, "roof": roof}
@@ -35,8 +43,12 @@ def _part(layer, x, y, w, h, counts, link, vertical=False):
     return {
         "layer": layer,
         "label": LAYERS[layer],
-        "x": x, "y": y, "w": w, "h": h,
-        "cx": x + w / 2, "cy": y + h / 2,
+        "x": x,
+        "y": y,
+        "w": w,
+        "h": h,
+        "cx": x + w / 2,
+        "cy": y + h / 2,
         "href": link(layer),
         "count": count,
         "vertical": vertical,

@@ -28,8 +28,11 @@ def index():
         (custom, services.handout_from_custom(custom))
         for custom in services.own_handouts(current_user)
     ]
-    own = [(c, h) for c, h in own if (not layer or h.layer == layer) and not tag
-           and (not q or h.matches(q))]
+    own = [
+        (c, h)
+        for c, h in own
+        if (not layer or h.layer == layer) and not tag and (not q or h.matches(q))
+    ]
     counts = Counter(h.layer for h in library.handouts.values())
     house = house_map(counts, lambda name: url_for("library.index", layer=name))
     return render_template(
@@ -70,8 +73,9 @@ def new_own():
 @roles_required("therapist")
 def own(handout_id):
     custom = get_custom_handout_or_404(current_user, handout_id)
-    return render_template("library/preview.html",
-                           handout=services.handout_from_custom(custom), custom=custom)
+    return render_template(
+        "library/preview.html", handout=services.handout_from_custom(custom), custom=custom
+    )
 
 
 @bp.route("/own/<int:handout_id>/edit", methods=["GET", "POST"])

@@ -22,11 +22,13 @@ def home():
     for partner in partners:
         for assignment in services.assignments_for_partner(partner):
             progress = assignment.progress_of(partner)
-            items.append({
-                "assignment": assignment,
-                "handout": services.handout_of(assignment),
-                "status": progress.status if progress else "not opened",
-            })
+            items.append(
+                {
+                    "assignment": assignment,
+                    "handout": services.handout_of(assignment),
+                    "status": progress.status if progress else "not opened",
+                }
+            )
     today = utcnow().date()
     return render_template("portal/home.html", partners=partners, items=items, today=today)
 
@@ -39,8 +41,13 @@ def read(assignment_id):
     services.mark_opened(assignment, partner)
     db.session.commit()
     progress = assignment.progress_of(partner)
-    return render_template("portal/read.html", assignment=assignment, handout=handout,
-                           progress=progress, form=ActionForm())
+    return render_template(
+        "portal/read.html",
+        assignment=assignment,
+        handout=handout,
+        progress=progress,
+        form=ActionForm(),
+    )
 
 
 @bp.post("/assignments/<int:assignment_id>/read")

@@ -8,16 +8,27 @@ from tests.factories import CoupleFactory, joined_partner
 
 
 def assign(client, couple, items, recipient="both", due_on="", note=""):
-    return client.post(f"/couples/{couple.id}/assign", data={
-        "items": items, "recipient": recipient, "due_on": due_on, "note": note,
-    })
+    return client.post(
+        f"/couples/{couple.id}/assign",
+        data={
+            "items": items,
+            "recipient": recipient,
+            "due_on": due_on,
+            "note": note,
+        },
+    )
 
 
 def test_therapist_assigns_several_handouts_to_both_partners(client, world, login):
     login(client, world.therapist)
     due = (date.today() + timedelta(days=7)).isoformat()
-    response = assign(client, world.couple, ["h:house-trust", "h:house-love-maps"],
-                      due_on=due, note="Read before Thursday.")
+    response = assign(
+        client,
+        world.couple,
+        ["h:house-trust", "h:house-love-maps"],
+        due_on=due,
+        note="Read before Thursday.",
+    )
     assert response.status_code == 303
     rows = db.session.execute(select(Assignment).order_by(Assignment.id)).scalars().all()
     assert [(a.handout_slug, a.partner_id, a.due_on.isoformat(), a.note) for a in rows] == [
@@ -121,8 +132,13 @@ def test_other_therapist_cannot_remove_an_assignment(client, app, world, login):
 
 
 def test_portal_shows_due_dates_and_overdue(client, app, world, login):
-    past = Assignment(couple_id=world.couple.id, item_kind="handout", handout_slug="house-trust",
-                      due_on=date.today() - timedelta(days=2), assigned_by_id=world.therapist.id)
+    past = Assignment(
+        couple_id=world.couple.id,
+        item_kind="handout",
+        handout_slug="house-trust",
+        due_on=date.today() - timedelta(days=2),
+        assigned_by_id=world.therapist.id,
+    )
     db.session.add(past)
     db.session.commit()
     login(client, world.partner_a.user)
@@ -131,8 +147,12 @@ def test_portal_shows_due_dates_and_overdue(client, app, world, login):
 
 
 def test_withdrawn_handout_file_is_shown_as_unavailable(client, world, login):
-    gone = Assignment(couple_id=world.couple.id, item_kind="handout", handout_slug="retired",
-                      assigned_by_id=world.therapist.id)
+    gone = Assignment(
+        couple_id=world.couple.id,
+        item_kind="handout",
+        handout_slug="retired",
+        assigned_by_id=world.therapist.id,
+    )
     db.session.add(gone)
     db.session.commit()
     login(client, world.partner_a.user)

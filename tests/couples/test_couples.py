@@ -18,13 +18,14 @@ NEW_COUPLE = {
 
 
 def couples_of(therapist):
-    return db.session.execute(
-        select(Couple).where(Couple.therapist_id == therapist.id)
-    ).scalars().all()
+    return (
+        db.session.execute(select(Couple).where(Couple.therapist_id == therapist.id))
+        .scalars()
+        .all()
+    )
 
 
-def test_therapist_creates_couple_with_two_partners_and_invites_both(client, world, login,
-                                                                      outbox):
+def test_therapist_creates_couple_with_two_partners_and_invites_both(client, world, login, outbox):
     login(client, world.therapist)
     response = client.post("/couples/new", data=NEW_COUPLE)
     assert response.status_code == 303
@@ -247,9 +248,15 @@ def test_viewing_and_changing_a_couple_is_audited_with_ids_only(client, world, l
     login(client, world.therapist)
     client.get(f"/couples/{world.couple.id}")
     client.post(f"/couples/{world.couple.id}/status", data={"status": "paused"})
-    events = db.session.execute(
-        select(AuditEvent).where(AuditEvent.couple_id == world.couple.id).order_by(AuditEvent.id)
-    ).scalars().all()
+    events = (
+        db.session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.couple_id == world.couple.id)
+            .order_by(AuditEvent.id)
+        )
+        .scalars()
+        .all()
+    )
     assert [(e.action, e.actor_id, e.target_type, e.target_id) for e in events] == [
         ("couple_viewed", world.therapist.id, "couple", world.couple.id),
         ("couple_paused", world.therapist.id, "couple", world.couple.id),
@@ -274,8 +281,12 @@ def test_partner_of_another_couple_is_not_found_through_my_couple(client, world,
 
 def test_other_therapists_couple_is_not_found(client, world, login):
     login(client, world.other_therapist)
-    for url in (f"/couples/{world.couple.id}", f"/couples/{world.couple.id}/edit",
-                f"/couples/{world.couple.id}/audit", "/couples/999999"):
+    for url in (
+        f"/couples/{world.couple.id}",
+        f"/couples/{world.couple.id}/edit",
+        f"/couples/{world.couple.id}/audit",
+        "/couples/999999",
+    ):
         response = client.get(url)
         assert response.status_code == 404
         assert b"Sam" not in response.data

@@ -46,9 +46,13 @@ def test_accepting_an_invitation_creates_the_account_and_opens_the_portal(
     user = db.session.execute(select(User).where(User.email == "new@example.org")).scalar_one()
     assert user.role == "client"
     assert partner.user_id == user.id
-    actions = db.session.execute(
-        select(AuditEvent.action).where(AuditEvent.couple_id == partner.couple_id)
-    ).scalars().all()
+    actions = (
+        db.session.execute(
+            select(AuditEvent.action).where(AuditEvent.couple_id == partner.couple_id)
+        )
+        .scalars()
+        .all()
+    )
     assert "invitation_sent" in actions and "invitation_accepted" in actions
 
 
@@ -136,12 +140,12 @@ def test_invitation_email_is_neutral(client, world, login, outbox):
         assert word not in (message["Subject"].lower() + body)
 
 
-def test_existing_client_links_the_new_case_with_their_password(client, app, world, login,
-                                                               outbox):
+def test_existing_client_links_the_new_case_with_their_password(client, app, world, login, outbox):
     # Sam already has an account from another case; a second case invites the same address.
     second_case = CoupleFactory(therapist=world.therapist, label="Sam (individual)")
-    partner = PartnerFactory(couple=second_case, position=1, display_name="Sam",
-                             email=world.partner_a.email)
+    partner = PartnerFactory(
+        couple=second_case, position=1, display_name="Sam", email=world.partner_a.email
+    )
     invite(client, login, world.therapist, partner)
     path = link_in(outbox()[-1], "/invitations/")
     page = client.get(path).get_data(as_text=True)

@@ -57,10 +57,22 @@ def test_a_bad_file_names_the_file_and_the_field(tmp_path):
     with pytest.raises(ContentError) as error:
         load_library(tmp_path)
     assert [str(p) for p in error.value.problems] == [
-        "handouts/bad.md: layer: must be one of: " + ", ".join(
-            ["foundations", "love-maps", "fondness-admiration", "turn-towards",
-             "positive-perspective", "manage-conflict", "life-dreams", "shared-meaning",
-             "trust", "commitment", "love-languages"])
+        "handouts/bad.md: layer: must be one of: "
+        + ", ".join(
+            [
+                "foundations",
+                "love-maps",
+                "fondness-admiration",
+                "turn-towards",
+                "positive-perspective",
+                "manage-conflict",
+                "life-dreams",
+                "shared-meaning",
+                "trust",
+                "commitment",
+                "love-languages",
+            ]
+        )
     ]
 
 
@@ -72,8 +84,12 @@ def test_a_bad_file_names_the_file_and_the_field(tmp_path):
         (lambda t: t.replace("tags: [trust]", "tags: Trust"), "tags"),
         (lambda t: t.replace("reading_minutes: 2", "reading_minutes: two"), "reading_minutes"),
         (lambda t: t.replace("version: 1", "version: 0"), "version"),
-        (lambda t: t.replace("further_reading:\n  - \"Someone, *A Book* (2001).\"",
-                             "further_reading: []"), "further_reading"),
+        (
+            lambda t: t.replace(
+                'further_reading:\n  - "Someone, *A Book* (2001)."', "further_reading: []"
+            ),
+            "further_reading",
+        ),
         (lambda t: t.replace("version: 1", "version: 1\ncolour: red"), "colour"),
         (lambda t: t.split("\n---\n")[0] + "\n---\n", "body"),
         (lambda t: t.replace("---\nslug", "slug", 1), "front matter"),
@@ -104,14 +120,20 @@ def test_check_content_prints_every_problem_at_once(tmp_path):
 def test_app_refuses_to_start_on_a_bad_handout(tmp_path, database_url):
     write(tmp_path, "x.md", GOOD.format(slug="x").replace("version: 1", "version: nope"))
     with pytest.raises(ContentError, match=r"handouts/x.md: version"):
-        create_app({"ENV": "testing", "SECRET_KEY": "k" * 40, "CONTENT_DIR": str(tmp_path),
-                    "SQLALCHEMY_DATABASE_URI": database_url})
+        create_app(
+            {
+                "ENV": "testing",
+                "SECRET_KEY": "k" * 40,
+                "CONTENT_DIR": str(tmp_path),
+                "SQLALCHEMY_DATABASE_URI": database_url,
+            }
+        )
 
 
 def test_raw_html_in_markdown_is_shown_as_text_not_rendered():
-    html = render_markdown('<script>alert(1)</script>\n\n[x](javascript:alert(1)) <b>b</b>')
+    html = render_markdown("<script>alert(1)</script>\n\n[x](javascript:alert(1)) <b>b</b>")
     assert "<script>" not in html and "&lt;script&gt;" in html
-    assert "href=\"javascript:" not in html
+    assert 'href="javascript:' not in html
     assert "<b>" not in html
 
 
@@ -141,7 +163,7 @@ def seed_ngrams(n=8):
     grams = set()
     for path in SEEDS.glob("*.txt"):
         w = words(path.read_text(encoding="utf-8", errors="replace"))
-        grams.update(tuple(w[i:i + n]) for i in range(len(w) - n + 1))
+        grams.update(tuple(w[i : i + n]) for i in range(len(w) - n + 1))
     return grams
 
 
@@ -151,7 +173,7 @@ def test_no_sentence_is_copied_from_the_seed_articles():
     copied = {}
     for handout in HANDOUTS:
         w = words(handout.text)
-        hits = [" ".join(w[i:i + 8]) for i in range(len(w) - 7) if tuple(w[i:i + 8]) in grams]
+        hits = [" ".join(w[i : i + 8]) for i in range(len(w) - 7) if tuple(w[i : i + 8]) in grams]
         if hits:
             copied[handout.slug] = hits[:3]
     assert copied == {}

@@ -45,10 +45,15 @@ def test_preview_shows_the_rendered_handout_and_further_reading(client, world, l
 
 def test_therapist_writes_own_handout_visible_only_to_them(client, app, world, login):
     login(client, world.therapist)
-    response = client.post("/library/own/new", data={
-        "title": "Our weekly check-in", "summary": "", "layer": "turn-towards",
-        "body": "# Check-in\n\nTen minutes each Sunday.\n\n<script>alert(1)</script>",
-    })
+    response = client.post(
+        "/library/own/new",
+        data={
+            "title": "Our weekly check-in",
+            "summary": "",
+            "layer": "turn-towards",
+            "body": "# Check-in\n\nTen minutes each Sunday.\n\n<script>alert(1)</script>",
+        },
+    )
     assert response.status_code == 303
     custom = db.session.execute(select(CustomHandout)).scalar_one()
     page = client.get(f"/library/own/{custom.id}").get_data(as_text=True)
@@ -66,8 +71,9 @@ def test_editing_own_handout_bumps_its_version(client, world, login):
     login(client, world.therapist)
     client.post("/library/own/new", data={"title": "T", "layer": "trust", "body": "One."})
     custom = db.session.execute(select(CustomHandout)).scalar_one()
-    client.post(f"/library/own/{custom.id}/edit",
-                data={"title": "T2", "layer": "trust", "body": "Two."})
+    client.post(
+        f"/library/own/{custom.id}/edit", data={"title": "T2", "layer": "trust", "body": "Two."}
+    )
     db.session.expire_all()
     assert (custom.title, custom.body, custom.version) == ("T2", "Two.", 2)
 
@@ -75,8 +81,9 @@ def test_editing_own_handout_bumps_its_version(client, world, login):
 def test_too_long_own_handout_is_refused_with_a_message(client, world, login):
     login(client, world.therapist)
     body = "| a | b |\n|---|---|\n" + "| x | y |\n" * 5000
-    response = client.post("/library/own/new", data={"title": "Huge", "layer": "trust",
-                                                      "body": body})
+    response = client.post(
+        "/library/own/new", data={"title": "Huge", "layer": "trust", "body": body}
+    )
     assert response.status_code == 200
     assert b"too long" in response.data
     assert db.session.execute(select(CustomHandout)).first() is None

@@ -20,6 +20,7 @@ def create_app(test_config=None) -> Flask:
     load_config(app, test_config)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["markdown"] = markdown_filter
     configure_logging(app)
     register_extensions(app)
     load_content(app)
@@ -28,6 +29,15 @@ def create_app(test_config=None) -> Flask:
     register_hooks(app)
     register_commands(app)
     return app
+
+
+def markdown_filter(text: str):
+    """Markdown from our content files or a therapist, rendered with raw HTML escaped."""
+    from markupsafe import Markup
+
+    from clinic.library.content import render_markdown
+
+    return Markup(render_markdown(text or ""))  # noqa: S704  (markdown-it escapes HTML)
 
 
 def configure_logging(app: Flask) -> None:

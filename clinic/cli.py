@@ -53,6 +53,7 @@ DEMO_COUPLES = [
 def register(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
+    app.cli.add_command(send_reminders)
 
 
 @click.command("seed-demo")
@@ -115,3 +116,14 @@ def create_admin(email, name, password):
     db.session.commit()
     current_app.logger.info("admin account created")
     click.echo(f"Admin {email} created.")
+
+
+@click.command("send-reminders")
+def send_reminders():
+    """E-mail partners about items due tomorrow; safe to run every hour (no duplicates)."""
+    from clinic.assignments.notify import send_due_reminders
+
+    # Links in e-mails need the site's address, which a command has no request to tell.
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        sent = send_due_reminders()
+    click.echo(f"{sent} reminder(s) sent.")

@@ -52,6 +52,8 @@ class Defaults:
     OUTBOX_DIR = None
 
     COUPLES_PER_PAGE = 20
+    # Where people reach the site; used for links in e-mails sent by commands.
+    PUBLIC_URL = "http://127.0.0.1:5000"
 
 
 def load_config(app, test_config=None):

@@ -43,6 +43,15 @@ def register(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        from flask import flash, redirect, url_for
+        from flask_login import current_user
+
+        from clinic.portal.exercises import salvage_request
+
+        if current_user.is_authenticated and salvage_request(current_user._get_current_object()):
+            flash("This page had expired, so your answers were saved as a draft. "
+                  "Please check them and carry on.", "info")
+            return redirect(url_for("portal.exercise", **request.view_args), code=303)
         return render_error(
             400,
             "This form expired",

@@ -1,7 +1,7 @@
 """Every model in one import, so Alembic and the mappers see them all."""
 
 from clinic.accounts.models import LoginSession, PasswordToken, PracticeSettings, User
-from clinic.assignments.models import Assignment, AssignmentProgress
+from clinic.assignments.models import Assignment, AssignmentProgress, Response
 from clinic.audit.models import AuditEvent
 from clinic.couples.models import Couple, Invitation, Partner
 from clinic.library.models import CustomHandout
@@ -17,5 +17,6 @@ __all__ = [
     "Partner",
     "PasswordToken",
     "PracticeSettings",
+    "Response",
     "User",
 ]

@@ -70,11 +70,22 @@ MATRIX = {
     "portal.read": ("GET", "assignment_for_a", only({"partner_a": 200})),
     "portal.mark_read": ("POST", "assignment_for_a", only({"partner_a": 303})),
     "portal.pdf": ("GET", "assignment_for_a", only({"partner_a": 200})),
+    "assignments.review": ("GET", "exercise", only({"owner": 200})),
+    "assignments.comment": ("POST", "response", only({"owner": 303})),
+    # A's exercise, submitted by A and private.
+    "portal.exercise": ("GET", "exercise_for_a", only({"partner_a": 302})),
+    "portal.save": ("POST", "exercise_for_a", only({"partner_a": 303})),
+    "portal.autosave": ("POST", "exercise_for_a", only({"partner_a": 409})),
+    "portal.result": ("GET", "exercise_for_a", only({"partner_a": 200})),
+    "portal.share": ("POST", "exercise_for_a", only({"partner_a": 303})),
+    "portal.amend": ("POST", "exercise_for_a", only({"partner_a": 303})),
 }
 
 # What a POST sends, so the owner's request is a valid one.
 FORM_DATA = {
     "couples.change_status": {"status": "paused"},
+    "portal.share": {"shared": "1"},
+    "assignments.comment": {},
 }
 
 PNG = (
@@ -114,6 +125,13 @@ def url_values(world, key):
         return {"handout_id": world.own_handout.id}
     if key == "assignment":
         return {"couple_id": world.couple.id, "assignment_id": world.assignment_for_a.id}
+    if key == "exercise":
+        return {"couple_id": world.couple.id, "assignment_id": world.exercise_for_a.id}
+    if key == "exercise_for_a":
+        return {"assignment_id": world.exercise_for_a.id}
+    if key == "response":
+        return {"couple_id": world.couple.id, "assignment_id": world.exercise_for_a.id,
+                "response_id": world.response_of_a.id}
     if key == "assignment_for_a":
         return {"assignment_id": world.assignment_for_a.id}
     if key == "reset_token":
@@ -144,8 +162,24 @@ def matrix_world(world):
     (world.assignment_for_a,) = assign_items(
         world.couple, [("handout", "house-trust")], world.partner_a, None, "", world.therapist
     )
+    (world.exercise_for_a,) = assign_items(
+        world.couple, [("exercise", "trust-reflection")], world.partner_a, None, "",
+        world.therapist,
+    )
+    db.session.flush()
+    world.response_of_a = submitted_response(world.exercise_for_a, world.partner_a)
     db.session.commit()
     return world
+
+
+def submitted_response(assignment, partner):
+    from clinic.assignments.responses import start_draft, submit_response
+    from clinic.library.services import current_library
+
+    definition = current_library().exercise(assignment.item_slug)
+    response = start_draft(assignment, partner, definition)
+    db.session.flush()
+    return submit_response(response, {}, definition, response.lock_version)
 
 
 def user_for(world, role):

@@ -36,6 +36,7 @@ def load_user(user_id: str):
         services.end_login_session(login_session)
         db.session.commit()
         g.session_timed_out = True
+        g.expired_user = user
         return None
     if now - login_session.last_seen_at > TOUCH_INTERVAL:
         login_session.last_seen_at = now
@@ -51,7 +52,15 @@ def unauthorized():
     else:
         target = None
     if g.get("session_timed_out"):
-        flash("Your session ended after a period without activity. Please sign in again.", "info")
+        from clinic.portal.exercises import salvage_request
+
+        if salvage_request(g.get("expired_user")):
+            flash("Your session ended, so your answers were saved as a draft. Sign in again "
+                  "to carry on where you left off.", "info")
+            target = url_for("portal.exercise", **request.view_args)
+        else:
+            flash("Your session ended after a period without activity. Please sign in again.",
+                  "info")
     else:
         flash("Please sign in to see that page.", "info")
     session.pop("sid", None)

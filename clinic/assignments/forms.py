@@ -10,8 +10,8 @@ from clinic.forms import strip_filter
 
 class AssignForm(FlaskForm):
     items = SelectMultipleField(
-        "Handouts",
-        validators=[InputRequired(message="Choose at least one handout.")],
+        "Handouts and exercises",
+        validators=[InputRequired(message="Choose at least one handout or exercise.")],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
@@ -37,3 +37,12 @@ class AssignForm(FlaskForm):
     def validate_due_on(self, field):
         if field.data and field.data < date.today():
             raise ValidationError("The due date is in the past.")
+
+
+class CommentForm(FlaskForm):
+    comment = TextAreaField(
+        "Your comment for this partner",
+        validators=[Optional(), Length(max=4000)],
+        filters=[strip_filter],
+        description="The partner sees it with their answers. Leave empty to remove it.",
+    )

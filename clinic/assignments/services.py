@@ -29,7 +29,7 @@ def assign_items(
         assignment = Assignment(
             couple_id=couple.id,
             item_kind=kind,
-            handout_slug=key if kind == "handout" else None,
+            item_slug=key if kind in ("handout", "exercise") else None,
             custom_handout_id=int(key) if kind == "custom_handout" else None,
             partner_id=partner.id if partner else None,
             due_on=due_on,
@@ -63,11 +63,43 @@ def assignments_for_partner(partner: Partner) -> list[Assignment]:
     return [a for a in current_assignments(partner.couple) if a.is_for(partner)]
 
 
+def exercise_of(assignment: Assignment):
+    """The exercise definition an assignment points at; None if withdrawn."""
+    return current_library().exercise(assignment.item_slug or "")
+
+
+def title_of(assignment: Assignment) -> str | None:
+    if assignment.item_kind == "exercise":
+        definition = exercise_of(assignment)
+        return definition.title if definition else None
+    handout = handout_of(assignment)
+    return handout.title if handout else None
+
+
+def portal_item(assignment: Assignment, partner: Partner, response, today) -> dict:
+    """What the portal list shows for one assignment: title, status word, due date."""
+    from clinic.assignments.responses import partner_status
+
+    if assignment.item_kind == "exercise":
+        status = partner_status(assignment, response, today)
+    else:
+        progress = assignment.progress_of(partner)
+        status = progress.status if progress else "not opened"
+        if status != "read" and assignment.due_on and assignment.due_on < today:
+            status = "overdue"
+    return {
+        "assignment": assignment,
+        "title": title_of(assignment),
+        "kind": "exercise" if assignment.item_kind == "exercise" else "handout",
+        "status": status,
+    }
+
+
 def handout_of(assignment: Assignment) -> Handout | None:
     """The handout an assignment points at; None if its file was withdrawn."""
     if assignment.item_kind == "custom_handout":
         return handout_from_custom(assignment.custom_handout)
-    return current_library().get(assignment.handout_slug)
+    return current_library().get(assignment.item_slug)
 
 
 def progress_for(assignment: Assignment, partner: Partner) -> AssignmentProgress:
@@ -94,7 +126,8 @@ def mark_read(assignment: Assignment, partner: Partner) -> None:
 
 
 def resolve_items(therapist, keys: list[str]) -> list[tuple[str, str]] | None:
-    """Turn form keys ("h:<slug>", "own:<id>") into items the therapist may assign."""
+    """Turn form keys ("h:<slug>", "x:<slug>", "own:<id>") into items the therapist may
+    assign; None when any key is not one of them."""
     library = current_library()
     own_ids = {
         str(i)
@@ -107,6 +140,8 @@ def resolve_items(therapist, keys: list[str]) -> list[tuple[str, str]] | None:
         kind, _, value = key.partition(":")
         if kind == "h" and library.get(value):
             items.append(("handout", value))
+        elif kind == "x" and library.exercise(value):
+            items.append(("exercise", value))
         elif kind == "own" and value in own_ids:
             items.append(("custom_handout", value))
         else:

@@ -17,7 +17,7 @@ from clinic.library.content import ContentError, load_library
     help="The content folder (default: handouts/ of the project).",
 )
 def check_content(root):
-    """Validate every handout file and print every problem at once."""
+    """Validate every content file and print every problem at once."""
     from clinic import PROJECT_ROOT
 
     root = root or PROJECT_ROOT / "handouts"
@@ -27,4 +27,6 @@ def check_content(root):
         for problem in error.problems:
             click.echo(str(problem), err=True)
         raise SystemExit(f"{len(error.problems)} problem(s) in {root}") from None
-    click.echo(f"{len(library.handouts)} handouts OK in {root}")
+    click.echo(
+        f"{len(library.handouts)} handouts and {len(library.exercises)} exercises OK in {root}"
+    )

@@ -127,6 +127,15 @@ class ContentError(Exception):
 @dataclass
 class Library:
     handouts: dict[str, Handout] = field(default_factory=dict)
+    # Exercises and questionnaires (clinic.forms_engine.definitions.Definition) by slug.
+    exercises: dict = field(default_factory=dict)
+
+    def exercise(self, slug: str):
+        return self.exercises.get(slug)
+
+    def ordered_exercises(self) -> list:
+        order = list(LAYERS)
+        return sorted(self.exercises.values(), key=lambda d: (order.index(d.layer), d.title))
 
     def ordered(self) -> list[Handout]:
         order = list(LAYERS)
@@ -149,7 +158,8 @@ class Library:
 
 
 def load_library(root: Path) -> Library:
-    """Read and validate every handout; raise ContentError listing every problem."""
+    """Read and validate every handout, exercise and questionnaire; raise ContentError
+    listing every problem."""
     problems: list[Problem] = []
     library = Library()
     folder = Path(root) / "handouts"
@@ -163,6 +173,9 @@ def load_library(root: Path) -> Library:
             )
             continue
         library.handouts[handout.slug] = handout
+    from clinic.forms_engine.definitions import load_definitions
+
+    library.exercises = load_definitions(Path(root), problems)
     if problems:
         raise ContentError(problems)
     return library

@@ -114,15 +114,11 @@ def render_handout_pdf(handouts, prepared_for=None, cached=False):
     from clinic.accounts.services import read_practice_settings
     from clinic.errors import render_error
     from clinic.pdf_responses import pdf_response
-    from clinic.reports.handouts import (
-        cached_handout_pdf,
-        handout_filename,
-        handout_pdf,
-        practice_branding,
-    )
-    from clinic.reports.render import PdfTooLarge
+    from clinic.reports.cache import cached_handout_pdf
+    from clinic.reports.handouts import handout_filename, handout_pdf
+    from clinic.reports.render import PdfTooLarge, practice_context
 
-    practice = practice_branding(read_practice_settings())
+    practice = practice_context(read_practice_settings())
     try:
         if cached and len(handouts) == 1 and prepared_for is None:
             data = cached_handout_pdf(handouts[0], practice)

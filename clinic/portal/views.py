@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from clinic.assignments import services
+from clinic.assignments import responses, services
 from clinic.couples.access import get_client_assignment_or_404, partners_of_client
 from clinic.couples.forms import ActionForm
 from clinic.db import utcnow
@@ -18,18 +18,14 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 @roles_required("client")
 def home():
     partners = partners_of_client(current_user)
+    today = utcnow().date()
     items = []
     for partner in partners:
-        for assignment in services.assignments_for_partner(partner):
-            progress = assignment.progress_of(partner)
-            items.append(
-                {
-                    "assignment": assignment,
-                    "handout": services.handout_of(assignment),
-                    "status": progress.status if progress else "not opened",
-                }
-            )
-    today = utcnow().date()
+        assignments = services.assignments_for_partner(partner)
+        mine = responses.current_responses_of(partner, assignments)
+        for assignment in assignments:
+            items.append(services.portal_item(assignment, partner, mine.get(assignment.id),
+                                              today))
     return render_template("portal/home.html", partners=partners, items=items, today=today)
 
 
@@ -37,6 +33,8 @@ def home():
 @roles_required("client")
 def read(assignment_id):
     assignment, partner = get_client_assignment_or_404(current_user, assignment_id)
+    if assignment.item_kind == "exercise":
+        return redirect(url_for("portal.exercise", assignment_id=assignment.id))
     handout = services.handout_of(assignment)
     services.mark_opened(assignment, partner)
     db.session.commit()
@@ -69,3 +67,6 @@ def pdf(assignment_id):
     if handout is None:
         abort(404)
     return render_handout_pdf([handout], prepared_for=partner.display_name)
+
+
+from clinic.portal import exercises  # noqa: E402, F401  (registers the exercise routes)

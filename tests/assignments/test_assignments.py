@@ -31,7 +31,7 @@ def test_therapist_assigns_several_handouts_to_both_partners(client, world, logi
     )
     assert response.status_code == 303
     rows = db.session.execute(select(Assignment).order_by(Assignment.id)).scalars().all()
-    assert [(a.handout_slug, a.partner_id, a.due_on.isoformat(), a.note) for a in rows] == [
+    assert [(a.item_slug, a.partner_id, a.due_on.isoformat(), a.note) for a in rows] == [
         ("house-trust", None, due, "Read before Thursday."),
         ("house-love-maps", None, due, "Read before Thursday."),
     ]
@@ -135,7 +135,7 @@ def test_portal_shows_due_dates_and_overdue(client, app, world, login):
     past = Assignment(
         couple_id=world.couple.id,
         item_kind="handout",
-        handout_slug="house-trust",
+        item_slug="house-trust",
         due_on=date.today() - timedelta(days=2),
         assigned_by_id=world.therapist.id,
     )
@@ -150,7 +150,7 @@ def test_withdrawn_handout_file_is_shown_as_unavailable(client, world, login):
     gone = Assignment(
         couple_id=world.couple.id,
         item_kind="handout",
-        handout_slug="retired",
+        item_slug="retired",
         assigned_by_id=world.therapist.id,
     )
     db.session.add(gone)

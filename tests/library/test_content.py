@@ -114,7 +114,7 @@ def test_check_content_prints_every_problem_at_once(tmp_path):
     assert "handouts/a.md: version:" in result.output
     assert "handouts/b.md: layer:" in result.output
     ok = CliRunner().invoke(check_content, ["--path", str(CONTENT)])
-    assert ok.exit_code == 0 and f"{len(HANDOUTS)} handouts OK" in ok.output
+    assert ok.exit_code == 0 and f"{len(HANDOUTS)} handouts and" in ok.output
 
 
 def test_app_refuses_to_start_on_a_bad_handout(tmp_path, database_url):

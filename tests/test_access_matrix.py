@@ -58,6 +58,7 @@ MATRIX = {
     "portal.home": ("GET", None, only(CLIENTS)),
     "library.index": ("GET", None, only(THERAPISTS)),
     "library.preview": ("GET", "slug", only(THERAPISTS)),
+    "library.exercise": ("GET", "exercise_slug", only(THERAPISTS)),
     "library.pdf": ("GET", "slug", only(THERAPISTS)),
     "library.new_own": ("GET", None, only(THERAPISTS)),
     "library.own": ("GET", "own_handout", only({"owner": 200})),
@@ -121,6 +122,8 @@ def url_values(world, key):
         return {"couple_id": world.couple.id, "partner_id": world.partner_b.id}
     if key == "slug":
         return {"slug": "house-trust"}
+    if key == "exercise_slug":
+        return {"slug": "love-language-discovery"}
     if key == "own_handout":
         return {"handout_id": world.own_handout.id}
     if key == "assignment":

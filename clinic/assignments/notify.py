@@ -62,12 +62,13 @@ def send_due_reminders(today: date | None = None) -> int:
         couple = db.session.get(Couple, assignment.couple_id)
         if couple.status != "active":
             continue
-        submitted_ids = set(
-            db.session.execute(
+        submitted_ids = {
+            (row.assignment_id, row.partner_id)
+            for row in db.session.execute(
                 select(Response.assignment_id, Response.partner_id).where(
                     Response.assignment_id == assignment.id, Response.status == "submitted")
-            ).tuples()
-        )
+            )
+        }
         for partner in recipients(assignment, couple):
             if is_done(assignment, partner, submitted_ids):
                 continue

@@ -147,3 +147,37 @@ def resolve_items(therapist, keys: list[str]) -> list[tuple[str, str]] | None:
         else:
             return None
     return items
+
+
+def overdue_counts(couple_ids: list[int], today) -> dict[int, int]:
+    """For the dashboard: per couple, how many items are past due and not finished by
+    every partner they were given to. One query however many couples are listed."""
+    from sqlalchemy import and_, exists, func, or_
+
+    from clinic.assignments.models import Response
+
+    if not couple_ids:
+        return {}
+    finished_reading = exists().where(
+        AssignmentProgress.assignment_id == Assignment.id,
+        AssignmentProgress.partner_id == Partner.id,
+        AssignmentProgress.read_at.is_not(None),
+    )
+    submitted = exists().where(
+        Response.assignment_id == Assignment.id,
+        Response.partner_id == Partner.id,
+        Response.status == "submitted",
+    )
+    pending = exists().where(
+        Partner.couple_id == Assignment.couple_id,
+        or_(Assignment.partner_id.is_(None), Assignment.partner_id == Partner.id),
+        ~or_(and_(Assignment.item_kind == "exercise", submitted),
+             and_(Assignment.item_kind != "exercise", finished_reading)),
+    )
+    rows = db.session.execute(
+        select(Assignment.couple_id, func.count(Assignment.id))
+        .where(Assignment.couple_id.in_(couple_ids), Assignment.removed_at.is_(None),
+               Assignment.due_on < today, pending)
+        .group_by(Assignment.couple_id)
+    ).all()
+    return dict(rows)

@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from clinic.accounts.sessions import begin_session
+from clinic.assignments.services import overdue_counts
 from clinic.assignments.views import assignment_rows
 from clinic.audit.models import AuditEvent
 from clinic.audit.services import record_event
@@ -65,7 +66,9 @@ def dashboard():
             .group_by(Couple.status)
         ).all()
     )
-    return render_template("couples/dashboard.html", page=page, search=search, counts=counts)
+    overdue = overdue_counts([c.id for c in page.items], utcnow().date())
+    return render_template("couples/dashboard.html", page=page, search=search, counts=counts,
+                           overdue=overdue)
 
 
 @bp.route("/couples/new", methods=["GET", "POST"])

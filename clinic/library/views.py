@@ -24,6 +24,11 @@ def index():
         filters = LibraryFilterForm(formdata=None)
     q, layer, tag = filters.q.data or "", filters.layer.data or "", filters.tag.data or ""
     handouts = library.search(q, layer, tag)
+    exercises = [
+        d for d in library.ordered_exercises()
+        if (not layer or d.layer == layer) and not tag
+        and (not q or q.casefold() in f"{d.title} {d.summary}".casefold())
+    ]
     own = [
         (custom, services.handout_from_custom(custom))
         for custom in services.own_handouts(current_user)
@@ -38,6 +43,7 @@ def index():
     return render_template(
         "library/index.html",
         handouts=handouts,
+        exercises=exercises,
         own=own,
         filters=filters,
         layers=LAYERS,
@@ -127,3 +133,12 @@ def render_handout_pdf(handouts, prepared_for=None, cached=False):
     except PdfTooLarge as error:
         return render_error(413, "Too large to print", str(error))
     return pdf_response(data, handout_filename(handouts))
+
+
+@bp.get("/exercises/<slug>")
+@roles_required("therapist")
+def exercise(slug):
+    definition = services.current_library().exercise(slug)
+    if definition is None:
+        abort(404)
+    return render_template("library/exercise.html", definition=definition)

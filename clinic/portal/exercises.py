@@ -18,6 +18,7 @@ from clinic.forms_engine.forms import (
     section_of,
     validation_errors,
 )
+from clinic.forms_engine.results import couple_result_view, result_view
 from clinic.library.services import current_library
 from clinic.portal.views import bp
 from clinic.security import roles_required
@@ -210,11 +211,18 @@ def result(assignment_id):
     if response is None:
         return redirect(url_for("portal.exercise", assignment_id=assignment.id))
     other, shared = shared_by_partner(assignment, partner)
+    couple_view = None
+    if shared is not None and response.is_shared:
+        couple_view = couple_result_view(definition, [partner, other],
+                                         {partner.id: response, other.id: shared})
     return render_template(
         "portal/result.html",
         assignment=assignment,
         definition=definition,
         response=response,
+        result=result_view(definition, response, "You"),
+        partner_result=result_view(definition, shared, other.display_name) if shared else None,
+        couple_view=couple_view,
         amending=current is not None and not current.is_submitted,
         rows=answered_rows(definition, response.answers),
         other=other,

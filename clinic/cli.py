@@ -86,6 +86,8 @@ def seed_demo(password):
         db.session.add(couple)
     settings = get_practice_settings()
     settings.name, settings.address = "Harbour Couples Counselling", "12 Quay Street, Port Town"
+    db.session.flush()
+    seed_demo_homework(users["therapist@example.com"])
     db.session.commit()
 
     click.echo("Demo data created. Accounts (all share one password):")
@@ -96,6 +98,40 @@ def seed_demo(password):
         click.echo(f"Password (shown once, not stored anywhere): {password}")
     else:
         click.echo("Password: the one you gave.")
+
+
+def seed_demo_homework(therapist) -> None:
+    """Sam & Alex get a handout, a check-up to do, and a love-language exercise both have
+    submitted and shared, so every page has something to show."""
+    from datetime import timedelta
+
+    from clinic.assignments.responses import set_visibility, start_draft, submit_response
+    from clinic.assignments.services import assign_items
+    from clinic.db import utcnow
+    from clinic.library.services import current_library
+
+    couple = db.session.execute(select(Couple).where(Couple.label == "Sam & Alex")).scalar_one()
+    library = current_library()
+    week = utcnow().date() + timedelta(days=7)
+    assign_items(couple, [("handout", "house-trust"), ("exercise", "house-checkup")], None, week,
+                 "Please look at these before our next session.", therapist)
+    definition = library.exercise("love-language-discovery")
+    if definition is None:
+        return
+    (love,) = assign_items(couple, [("exercise", definition.slug)], None, None, "", therapist)
+    db.session.flush()
+    pairs = definition.sections[0].items
+    for partner, prefer in zip(couple.partners, (("words", "time"), ("service", "touch")),
+                               strict=True):
+        answers = {}
+        for index, item in enumerate(pairs):
+            values = [o.value for o in item.options]
+            liked = [v for v in values if v in prefer]
+            answers[item.id] = liked[0] if liked else values[index % 2]
+        response = start_draft(love, partner, definition)
+        db.session.flush()
+        submit_response(response, answers, definition, response.lock_version)
+        set_visibility(response, True)
 
 
 @click.command("create-admin")

@@ -72,6 +72,8 @@ MATRIX = {
     "portal.mark_read": ("POST", "assignment_for_a", only({"partner_a": 303})),
     "portal.pdf": ("GET", "assignment_for_a", only({"partner_a": 200})),
     "assignments.review": ("GET", "exercise", only({"owner": 200})),
+    "assignments.response_pdf": ("GET", "response", only({"owner": 200})),
+    "library.worksheet": ("GET", "exercise_slug", only(THERAPISTS)),
     "assignments.comment": ("POST", "response", only({"owner": 303})),
     # A's exercise, submitted by A and private.
     "portal.exercise": ("GET", "exercise_for_a", only({"partner_a": 302})),

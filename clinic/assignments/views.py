@@ -221,3 +221,34 @@ def comment(couple_id, assignment_id, response_id):
         flash(" ".join(form.comment.errors) or "The comment could not be saved.", "error")
     return redirect(url_for("assignments.review", couple_id=couple.id,
                             assignment_id=assignment.id), code=303)
+
+
+@bp.get("/couples/<int:couple_id>/assignments/<int:assignment_id>/responses/<int:response_id>"
+        "/pdf")
+@roles_required("therapist")
+def response_pdf(couple_id, assignment_id, response_id):
+    """A partner's submitted answers as a PDF for the therapist; audited."""
+    from clinic.accounts.services import read_practice_settings
+    from clinic.forms_engine.results import result_view
+    from clinic.pdf_responses import pdf_response
+    from clinic.reports.exercises import exercise_filename
+    from clinic.reports.exercises import response_pdf as render_response_pdf
+    from clinic.reports.render import practice_context
+
+    couple = get_couple_or_404(current_user, couple_id)
+    assignment = get_assignment_or_404(couple, assignment_id)
+    response = db.session.get(Response, response_id)
+    definition = services.exercise_of(assignment)
+    if (response is None or response.assignment_id != assignment.id
+            or not response.is_submitted or definition is None):
+        abort(404)
+    name = response.partner.display_name
+    data = render_response_pdf(
+        definition, practice_context(read_practice_settings()), response.answers,
+        result_view(definition, response, name), name, response.submitted_at.date(),
+        response.therapist_comment,
+    )
+    record_event("response_pdf_downloaded", actor=current_user, target=response,
+                 couple_id=couple.id)
+    db.session.commit()
+    return pdf_response(data, exercise_filename(definition, "answers"))

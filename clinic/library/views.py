@@ -142,3 +142,22 @@ def exercise(slug):
     if definition is None:
         abort(404)
     return render_template("library/exercise.html", definition=definition)
+
+
+@bp.get("/exercises/<slug>/worksheet.pdf")
+@roles_required("therapist")
+def worksheet(slug):
+    """A blank worksheet to print, or a fillable PDF form with ?fillable=1."""
+    from clinic.accounts.services import read_practice_settings
+    from clinic.pdf_responses import pdf_response
+    from clinic.reports.exercises import exercise_filename, worksheet_pdf
+    from clinic.reports.render import practice_context
+
+    definition = services.current_library().exercise(slug)
+    if definition is None:
+        abort(404)
+    fillable = request.args.get("fillable") == "1"
+    data = worksheet_pdf(definition, practice_context(read_practice_settings()),
+                         fillable=fillable)
+    return pdf_response(data, exercise_filename(definition, "fillable" if fillable
+                                                else "worksheet"))

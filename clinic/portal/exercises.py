@@ -302,3 +302,28 @@ def salvage_request(user) -> bool:
     if not getattr(user, "is_client", False) or not user.is_active:
         return False
     return salvage_draft(user, request.view_args["assignment_id"], request.form)
+
+
+def exercise_pdf(assignment, partner):
+    """The partner's own latest submitted answers as a PDF; before submitting, the blank
+    fillable worksheet. Never the other partner's answers."""
+    from clinic.accounts.services import read_practice_settings
+    from clinic.pdf_responses import pdf_response
+    from clinic.reports.exercises import exercise_filename, response_pdf, worksheet_pdf
+    from clinic.reports.render import practice_context
+
+    definition = current_library().exercise(assignment.item_slug or "")
+    if definition is None:
+        abort(404)
+    practice = practice_context(read_practice_settings())
+    response = latest_submitted(assignment, partner)
+    if response is None:
+        data = worksheet_pdf(definition, practice, fillable=True,
+                             prepared_for=partner.display_name)
+        return pdf_response(data, exercise_filename(definition, "fillable"))
+    data = response_pdf(
+        definition, practice, response.answers,
+        result_view(definition, response, partner.display_name), partner.display_name,
+        response.submitted_at.date(), response.therapist_comment,
+    )
+    return pdf_response(data, exercise_filename(definition, "answers"))

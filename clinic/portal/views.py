@@ -63,6 +63,10 @@ def mark_read(assignment_id):
 @roles_required("client")
 def pdf(assignment_id):
     assignment, partner = get_client_assignment_or_404(current_user, assignment_id)
+    if assignment.item_kind == "exercise":
+        from clinic.portal.exercises import exercise_pdf
+
+        return exercise_pdf(assignment, partner)
     handout = services.handout_of(assignment)
     if handout is None:
         abort(404)

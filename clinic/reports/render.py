@@ -97,12 +97,15 @@ def render_pdf(
     *,
     practice: Mapping[str, Any],
     ref: str | None = None,
+    pdf_forms: bool = False,
 ) -> bytes:
     """Render ``template`` (a name under ``templates/``, or a compiled Jinja template) to PDF.
 
     Call inside an app context. ``context`` and ``practice`` (see ``practice_context``)
     hold plain values only; templates see ``practice`` beside the context. ``ref`` names
     the document in logs (an id such as ``handout:slug``, never its words).
+    ``pdf_forms=True`` turns the template's ``<input>``, ``<textarea>`` and ``<select>``
+    elements into fillable PDF form fields (AcroForm); without it they print as boxes.
     Raises ``PdfTooLarge`` before rendering when the HTML is too big to lay out quickly.
     """
     check_plain_values(context, "context")
@@ -118,10 +121,10 @@ def render_pdf(
         {**context, "practice": practice}
     )
     check_size(html)
-    return _write_pdf(html, practice, ref)
+    return _write_pdf(html, practice, ref, pdf_forms=pdf_forms)
 
 
-def _write_pdf(html: str, practice: Mapping[str, Any], ref: str) -> bytes:
+def _write_pdf(html: str, practice: Mapping[str, Any], ref: str, pdf_forms: bool = False) -> bytes:
     static_root = Path(current_app.static_folder)
     fetcher = StaticOnlyFetcher(static_root, ref)
     font_config = FontConfiguration()
@@ -140,8 +143,10 @@ def _write_pdf(html: str, practice: Mapping[str, Any], ref: str) -> bytes:
             font_config=font_config,
         ),
     ]
+    # WeasyPrint reads pdf_forms while laying out (its form stylesheet gives inputs
+    # ``appearance: auto``, which makes them AcroForm fields), so it goes to render().
     document = HTML(string=html, base_url=STATIC_ORIGIN, url_fetcher=fetcher).render(
-        stylesheets=stylesheets, font_config=font_config
+        stylesheets=stylesheets, font_config=font_config, pdf_forms=pdf_forms
     )
     # WeasyPrint embeds files for <link rel=attachment> and <a rel=attachment>; a PDF we
     # hand out embeds nothing, even a static file or a data: URI the fetcher would serve.

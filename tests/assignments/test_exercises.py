@@ -321,3 +321,37 @@ def test_dashboard_flags_overdue_items_until_finished(client, app, world, login)
     login(sam, world.partner_a.user)
     complete_trust(sam, late, world.partner_a)
     assert "1 overdue" in client.get("/couples").get_data(as_text=True)
+
+
+def pdf_text(data):
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_partner_prints_a_fillable_worksheet_then_their_answers(client, world, login, trust):
+    login(client, world.partner_a.user)
+    blank = client.get(url(trust, "pdf"))
+    assert blank.mimetype == "application/pdf"
+    assert 'filename="worksheet-fillable.pdf"' in blank.headers["Content-Disposition"]
+    complete_trust(client, trust, world.partner_a)
+    answers = client.get(url(trust, "pdf"))
+    assert 'filename="answers.pdf"' in answers.headers["Content-Disposition"]
+    assert answers.headers["Cache-Control"] == "no-store"
+    assert "hospital" in pdf_text(answers.data)
+
+
+def test_therapist_pdf_of_answers_is_audited(client, app, world, login, trust):
+    sam = app.test_client()
+    login(sam, world.partner_a.user)
+    complete_trust(sam, trust, world.partner_a)
+    response = response_of(trust, world.partner_a)
+    login(client, world.therapist)
+    pdf = client.get(f"/couples/{world.couple.id}/assignments/{trust.id}/responses/"
+                     f"{response.id}/pdf")
+    assert pdf.status_code == 200 and "hospital" in pdf_text(pdf.data)
+    events = db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.action == "response_pdf_downloaded")).all()
+    assert events == ["response_pdf_downloaded"]

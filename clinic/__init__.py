@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from clinic.couples.views import bp as couples_bp
     from clinic.library.views import bp as library_bp
     from clinic.portal.views import bp as portal_bp
+    from clinic.sessions.views import bp as sessions_bp
 
     for blueprint in (
         accounts_bp,
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
         couples_bp,
         library_bp,
         assignments_bp,
+        sessions_bp,
         portal_bp,
     ):
         app.register_blueprint(blueprint)

@@ -5,6 +5,7 @@ from clinic.assignments.models import Assignment, AssignmentProgress, Response
 from clinic.audit.models import AuditEvent
 from clinic.couples.models import Couple, Invitation, Partner
 from clinic.library.models import CustomHandout
+from clinic.sessions.models import SessionAddendum, SessionNote
 
 __all__ = [
     "Assignment",
@@ -18,5 +19,7 @@ __all__ = [
     "PasswordToken",
     "PracticeSettings",
     "Response",
+    "SessionAddendum",
+    "SessionNote",
     "User",
 ]

@@ -10,6 +10,7 @@ from flask import url_for
 from clinic.accounts.services import create_password_token
 from clinic.assignments.services import assign_items
 from clinic.couples.services import create_invitation
+from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.library.services import create_custom_handout
 from tests.factories import PartnerFactory
@@ -74,6 +75,19 @@ MATRIX = {
     "assignments.review": ("GET", "exercise", only({"owner": 200})),
     "assignments.response_pdf": ("GET", "response", only({"owner": 200})),
     "library.worksheet": ("GET", "exercise_slug", only(THERAPISTS)),
+    "sessions.new": ("GET", "couple", only({"owner": 200})),
+    "sessions.edit": ("GET", "draft_note", only({"owner": 200})),
+    "sessions.autosave": ("POST", "draft_note", only({"owner": 200})),
+    "sessions.show": ("GET", "final_note", only({"owner": 200})),
+    "sessions.addendum": ("POST", "final_note", only({"owner": 303})),
+    "sessions.release": ("POST", "final_note", only({"owner": 303})),
+    "sessions.homework": ("POST", "final_note", only({"owner": 303})),
+    "sessions.summary_pdf": ("GET", "final_note", only({"owner": 200})),
+    "sessions.clinician_pdf": ("GET", "final_note", only({"owner": 200})),
+    "sessions.timeline": ("GET", "couple", only({"owner": 200})),
+    # Released summary of Sam & Alex's session: both partners, nobody else.
+    "portal.session_summary": ("GET", "released_note", only({"partner_a": 200,
+                                                             "partner_b": 200})),
     "assignments.comment": ("POST", "response", only({"owner": 303})),
     # A's exercise, submitted by A and private.
     "portal.exercise": ("GET", "exercise_for_a", only({"partner_a": 302})),
@@ -86,6 +100,8 @@ MATRIX = {
 
 # What a POST sends, so the owner's request is a valid one.
 FORM_DATA = {
+    "sessions.autosave": {"lock_version": "0", "talked_about": "x"},
+    "sessions.addendum": {"text": "Later thought."},
     "couples.change_status": {"status": "paused"},
     "portal.share": {"shared": "1"},
     "assignments.comment": {},
@@ -124,6 +140,12 @@ def url_values(world, key):
         return {"couple_id": world.couple.id, "partner_id": world.partner_b.id}
     if key == "slug":
         return {"slug": "house-trust"}
+    if key == "draft_note":
+        return {"couple_id": world.couple.id, "note_id": world.draft_note.id}
+    if key == "final_note":
+        return {"couple_id": world.couple.id, "note_id": world.final_note.id}
+    if key == "released_note":
+        return {"note_id": world.final_note.id}
     if key == "exercise_slug":
         return {"slug": "love-language-discovery"}
     if key == "own_handout":
@@ -173,6 +195,12 @@ def matrix_world(world):
     )
     db.session.flush()
     world.response_of_a = submitted_response(world.exercise_for_a, world.partner_a)
+    from clinic.sessions import services as notes
+
+    world.draft_note = notes.start_note(world.couple, world.therapist, utcnow(), "first")
+    world.final_note = notes.start_note(world.couple, world.therapist, utcnow(), "conflict")
+    notes.finalise_note(world.final_note, world.therapist)
+    notes.release_summary(world.final_note)
     db.session.commit()
     return world
 

@@ -33,6 +33,10 @@ class Assignment(db.Model):
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
     due_on: Mapped[date | None]
     note: Mapped[str] = mapped_column(Text, default="")
+    # Homework given in a session note (assigned from the note itself).
+    session_note_id: Mapped[int | None] = mapped_column(
+        ForeignKey("session_notes.id", ondelete="SET NULL"), index=True
+    )
     # When the due-date reminder went out, so `send-reminders` never sends it twice.
     reminder_sent_at: Mapped[datetime | None]
     assigned_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

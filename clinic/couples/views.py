@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from clinic.accounts.sessions import begin_session
 from clinic.assignments.services import overdue_counts
 from clinic.assignments.views import assignment_rows
+from clinic.sessions.services import notes_of
 from clinic.audit.models import AuditEvent
 from clinic.audit.services import record_event
 from clinic.couples import services
@@ -111,6 +112,7 @@ def detail(couple_id):
         couple=couple,
         partners=partners,
         assignments=assignment_rows(couple),
+        notes=notes_of(couple),
         now=now,
         action_form=ActionForm(),
         status_changes=sorted(ALLOWED_STATUS_CHANGES[couple.status]),

@@ -26,7 +26,13 @@ def home():
         for assignment in assignments:
             items.append(services.portal_item(assignment, partner, mine.get(assignment.id),
                                               today))
-    return render_template("portal/home.html", partners=partners, items=items, today=today)
+    from clinic.sessions.services import released_notes
+    from clinic.sessions.summary import long_date
+
+    summaries = [{"id": n.id, "date": long_date(n.session_at)}
+                 for n in released_notes([p.couple_id for p in partners])]
+    return render_template("portal/home.html", partners=partners, items=items, today=today,
+                           summaries=summaries)
 
 
 @bp.get("/assignments/<int:assignment_id>")
@@ -71,6 +77,20 @@ def pdf(assignment_id):
     if handout is None:
         abort(404)
     return render_handout_pdf([handout], prepared_for=partner.display_name)
+
+
+@bp.get("/sessions/<int:note_id>/summary.pdf")
+@roles_required("client")
+def session_summary(note_id):
+    """The client-facing summary of a session of their couple, once released."""
+    from clinic.sessions.models import SessionNote
+    from clinic.sessions.views import summary_response
+
+    note = db.session.get(SessionNote, note_id)
+    couples = {p.couple_id for p in partners_of_client(current_user)}
+    if note is None or note.released_at is None or note.couple_id not in couples:
+        abort(404)
+    return summary_response(note, clinician=False, packet=True)
 
 
 from clinic.portal import exercises  # noqa: E402, F401  (registers the exercise routes)

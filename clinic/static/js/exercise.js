@@ -1,8 +1,8 @@
-// Saves an exercise draft a few seconds after typing stops, and lets rows be added
+// Saves a draft (an exercise, a session note) a few seconds after typing stops, and lets rows be added
 // and removed without a round trip. Without this script the buttons do the same.
 (function () {
   "use strict";
-  var form = document.querySelector("form.exercise-form");
+  var form = document.querySelector("form[data-autosave]");
   if (!form) { return; }
   var url = form.getAttribute("data-autosave");
   var status = form.querySelector(".save-status");

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := clinic
 
-.PHONY: run test lint install db clean-db system-deps bench
+.PHONY: run test lint install db clean-db system-deps browser-deps bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP) system-deps
 
-## WeasyPrint needs Pango from the system (HarfBuzz's subsetter is optional).
+## WeasyPrint needs Pango from the system (HarfBuzz's subsetter is optional) and DejaVu
+## Sans for the tick boxes of printed worksheets.
 system-deps:
 	@if ! ldconfig -p | grep -q 'libpango-1.0.so.0' || ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -26,6 +27,26 @@ system-deps:
 				libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; \
 		else \
 			echo "WeasyPrint needs Pango: run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0'" >&2; \
+			exit 1; \
+		fi; \
+	fi
+	@if ! fc-list 2>/dev/null | grep -q 'DejaVuSans.ttf'; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core fontconfig >/dev/null; \
+		else \
+			echo "Printed worksheets need DejaVu Sans: run 'sudo apt-get install fonts-dejavu-core'" >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+## The browser tests (tests/e2e) drive Debian's chromium at /usr/bin/chromium.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing chromium for the browser tests (apt-get)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "The browser tests need chromium at /usr/bin/chromium: run 'sudo apt-get install chromium'" >&2; \
 			exit 1; \
 		fi; \
 	fi
@@ -40,7 +61,7 @@ run: db
 	CLINIC_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
-test: install
+test: install browser-deps
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \

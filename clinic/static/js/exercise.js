@@ -11,6 +11,7 @@
   var saving = false;
   var again = false;
   var stopped = false;
+  var pendingSubmit = null;  // a button pressed while a save was on its way
   var DELAY = 3000;
 
   function say(text, isError) {
@@ -52,6 +53,15 @@
       schedule();
     }).then(function () {
       saving = false;
+      if (pendingSubmit) {
+        // Send the button's form now that the page holds the lock version of the save
+        // that just finished; sending it earlier would look like a stale tab.
+        var button = pendingSubmit;
+        pendingSubmit = null;
+        stopped = true;
+        form.requestSubmit(button === true ? undefined : button);
+        return;
+      }
       if (again) { again = false; schedule(); }
     });
   }
@@ -63,8 +73,13 @@
 
   form.addEventListener("input", schedule);
   form.addEventListener("change", schedule);
-  form.addEventListener("submit", function () {
+  form.addEventListener("submit", function (event) {
     if (timer) { clearTimeout(timer); timer = null; }
+    if (saving) {
+      event.preventDefault();
+      pendingSubmit = event.submitter || true;
+      return;
+    }
     stopped = true;  // the button's own save carries the latest text
   });
   document.addEventListener("visibilitychange", function () {

@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from clinic.accounts.views import bp as accounts_bp
     from clinic.assignments.views import bp as assignments_bp
     from clinic.couples.views import bp as couples_bp
+    from clinic.intake.views import bp as intake_bp
     from clinic.library.views import bp as library_bp
     from clinic.portal.views import bp as portal_bp
     from clinic.sessions.views import bp as sessions_bp
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
         library_bp,
         assignments_bp,
         sessions_bp,
+        intake_bp,
         portal_bp,
     ):
         app.register_blueprint(blueprint)

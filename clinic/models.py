@@ -4,13 +4,16 @@ from clinic.accounts.models import LoginSession, PasswordToken, PracticeSettings
 from clinic.assignments.models import Assignment, AssignmentProgress, Response
 from clinic.audit.models import AuditEvent
 from clinic.couples.models import Couple, Invitation, Partner
+from clinic.intake.models import ConsentSignature, HoldReview, RiskFlag
 from clinic.library.models import CustomHandout
 from clinic.sessions.models import SessionAddendum, SessionNote
 
 __all__ = [
     "Assignment",
     "AssignmentProgress",
+    "ConsentSignature",
     "CustomHandout",
+    "HoldReview",
     "AuditEvent",
     "Couple",
     "Invitation",
@@ -19,6 +22,7 @@ __all__ = [
     "PasswordToken",
     "PracticeSettings",
     "Response",
+    "RiskFlag",
     "SessionAddendum",
     "SessionNote",
     "User",

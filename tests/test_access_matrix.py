@@ -85,6 +85,13 @@ MATRIX = {
     "sessions.summary_pdf": ("GET", "final_note", only({"owner": 200})),
     "sessions.clinician_pdf": ("GET", "final_note", only({"owner": 200})),
     "sessions.timeline": ("GET", "couple", only({"owner": 200})),
+    "intake.send_packet": ("POST", "couple", only({"owner": 303})),
+    "intake.review_flag": ("POST", "flag", only({"owner": 303})),
+    "intake.review_hold": ("POST", "couple", only({"owner": 303})),
+    "intake.consent": ("GET", None, only(CLIENTS)),
+    "intake.report": ("GET", "couple", only({"owner": 200})),
+    "intake.progress": ("GET", "couple", only({"owner": 200})),
+    "intake.fhir_export": ("GET", "partner", only({"owner": 200})),
     # Released summary of Sam & Alex's session: both partners, nobody else.
     "portal.session_summary": ("GET", "released_note", only({"partner_a": 200,
                                                              "partner_b": 200})),
@@ -96,12 +103,16 @@ MATRIX = {
     "portal.result": ("GET", "exercise_for_a", only({"partner_a": 200})),
     "portal.share": ("POST", "exercise_for_a", only({"partner_a": 303})),
     "portal.amend": ("POST", "exercise_for_a", only({"partner_a": 303})),
+    # Not a repeated measure: nothing to start again, for anyone.
+    "portal.again": ("POST", "exercise_for_a", only({})),
 }
 
 # What a POST sends, so the owner's request is a valid one.
 FORM_DATA = {
     "sessions.autosave": {"lock_version": "0", "talked_about": "x"},
     "sessions.addendum": {"text": "Later thought."},
+    "intake.review_flag": {},
+    "intake.review_hold": {"hold-note": "Reviewed in session."},
     "couples.change_status": {"status": "paused"},
     "portal.share": {"shared": "1"},
     "assignments.comment": {},
@@ -140,6 +151,8 @@ def url_values(world, key):
         return {"couple_id": world.couple.id, "partner_id": world.partner_b.id}
     if key == "slug":
         return {"slug": "house-trust"}
+    if key == "flag":
+        return {"couple_id": world.couple.id, "flag_id": world.flag.id}
     if key == "draft_note":
         return {"couple_id": world.couple.id, "note_id": world.draft_note.id}
     if key == "final_note":
@@ -201,6 +214,11 @@ def matrix_world(world):
     world.final_note = notes.start_note(world.couple, world.therapist, utcnow(), "conflict")
     notes.finalise_note(world.final_note, world.therapist)
     notes.release_summary(world.final_note)
+    from clinic.intake.models import RiskFlag
+
+    world.flag = RiskFlag(couple_id=world.couple.id, partner_id=world.partner_a.id,
+                          response_id=world.response_of_a.id, label="Needs review")
+    db.session.add(world.flag)
     db.session.commit()
     return world
 

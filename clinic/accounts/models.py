@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import utcnow
@@ -93,6 +93,11 @@ class PracticeSettings(db.Model):
     page_size: Mapped[str] = mapped_column(String(10), default="A4")
     logo: Mapped[bytes | None] = mapped_column(LargeBinary)
     logo_mime: Mapped[str | None] = mapped_column(String(20))
+    # The informed-consent text and the couples "information sharing" policy partners sign;
+    # the version rises whenever either changes, so a signature names what was signed.
+    consent_text: Mapped[str] = mapped_column(Text, default="")
+    sharing_policy_text: Mapped[str] = mapped_column(Text, default="")
+    consent_version: Mapped[int] = mapped_column(default=1)
     # Bumped on every change, so cached PDFs that carry the branding can be told apart.
     branding_version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

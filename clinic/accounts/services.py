@@ -136,6 +136,18 @@ def set_user_active(user: User, active: bool) -> None:
     db.session.flush()
 
 
+DEFAULT_CONSENT = """Counselling is a shared piece of work. Sessions usually last 50 minutes. What you
+say stays between you and your therapist, with a few legal exceptions: a serious risk of harm to
+you or someone else, the safety of a child or vulnerable adult, or a court order. Your therapist
+keeps brief notes, stored securely. You can ask to see what is held about you, and you can stop
+counselling at any time."""
+
+DEFAULT_SHARING_POLICY = """In couples counselling, the couple is the client. If one of you tells
+your therapist something alone (in a message, a form or a one-to-one talk), your therapist may
+encourage you to bring it into a joint session, and will not keep secrets that stop the work
+from being honest. Answers you give in your portal stay private unless you choose to share them
+with your partner. Safety questions are only ever seen by your therapist."""
+
 PRACTICE_DEFAULTS = {
     "name": "Our practice",
     "address": "",
@@ -143,6 +155,9 @@ PRACTICE_DEFAULTS = {
     "accent_color": "#2f6f73",
     "page_size": "A4",
     "branding_version": 1,
+    "consent_text": DEFAULT_CONSENT,
+    "sharing_policy_text": DEFAULT_SHARING_POLICY,
+    "consent_version": 1,
 }
 
 
@@ -166,6 +181,14 @@ def update_practice_settings(settings: PracticeSettings, data: dict, logo=None) 
     """``logo`` is ``(bytes, mime)`` to replace the logo, ``False`` to remove it."""
     for field in ("name", "address", "phone", "accent_color", "page_size"):
         setattr(settings, field, data[field])
+    changed = False
+    for field in ("consent_text", "sharing_policy_text"):
+        # Left empty: keep the text in force (a practice always has one to sign).
+        if data.get(field) and data[field] != getattr(settings, field):
+            setattr(settings, field, data[field])
+            changed = True
+    if changed:  # earlier signatures keep the version they signed
+        settings.consent_version = (settings.consent_version or 1) + 1
     if logo is False:
         settings.logo, settings.logo_mime = None, None
     elif logo:

@@ -1,7 +1,14 @@
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectMultipleField, TextAreaField, ValidationError
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -17,6 +24,14 @@ class AssignForm(FlaskForm):
     )
     recipient = RadioField("For", validators=[InputRequired()], default="both")
     due_on = DateField("Due date (optional)", validators=[Optional()])
+    repeat = RadioField(
+        "How often (questionnaires)",
+        choices=[SelectChoice("", "Once"), SelectChoice("weekly", "Every week"),
+                 SelectChoice("before_session", "Before each session")],
+        default="",
+        validators=[Optional()],
+        description="Each time becomes a new response; progress shows them over time.",
+    )
     note = TextAreaField(
         "Note to the couple (optional)",
         validators=[Optional(), Length(max=2000)],

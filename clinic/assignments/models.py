@@ -37,6 +37,8 @@ class Assignment(db.Model):
     session_note_id: Mapped[int | None] = mapped_column(
         ForeignKey("session_notes.id", ondelete="SET NULL"), index=True
     )
+    # A measure given again on a schedule: None (once), "weekly" or "before_session".
+    repeat: Mapped[str | None] = mapped_column(String(20))
     # When the due-date reminder went out, so `send-reminders` never sends it twice.
     reminder_sent_at: Mapped[datetime | None]
     assigned_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -109,6 +111,8 @@ class Response(db.Model):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"),
                                             index=True)
     version_no: Mapped[int] = mapped_column(default=1)
+    # Repeated measures: each new administration is a new response (amendments keep it).
+    administration: Mapped[int] = mapped_column(default=1)
     is_current: Mapped[bool] = mapped_column(default=True)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     answers: Mapped[dict] = mapped_column(JSON, default=dict)

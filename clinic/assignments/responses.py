@@ -1,6 +1,8 @@
 """Exercise responses: drafts saved as the partner types, submission, amendments,
 sharing with the partner, the therapist's comment. Functions flush; the view commits."""
 
+from datetime import timedelta
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -123,6 +125,9 @@ def submit_response(response: Response, answers: dict, definition: Definition,
     response.submitted_at = utcnow()
     response.definition_version = definition.version
     db.session.flush()
+    from clinic.intake.services import raise_flags
+
+    raise_flags(response, definition)
     return response
 
 
@@ -139,14 +144,19 @@ def amend_response(response: Response) -> Response:
         answers=dict(response.answers),
         definition_version=response.definition_version,
         visibility=response.visibility,
+        administration=response.administration,
     )
     db.session.add(amendment)
     db.session.flush()
     return amendment
 
 
-def set_visibility(response: Response, shared: bool) -> None:
+def set_visibility(response: Response, shared: bool, definition=None) -> None:
+    """Share with the partner or take back. A confidential definition (the safety screen)
+    is never shared: privacy rule 3."""
     if not response.is_submitted:
+        raise NotEditable()
+    if shared and definition is not None and definition.confidential:
         raise NotEditable()
     response.visibility = "shared" if shared else "private"
     db.session.flush()
@@ -173,11 +183,63 @@ def previous_versions(response: Response) -> list[Response]:
 
 
 def partner_status(assignment: Assignment, response: Response | None, today) -> str:
-    """not started, draft, submitted, or overdue (due date passed, not submitted)."""
+    """not started, draft, submitted, due again (a repeated measure), or overdue (due date
+    passed, not submitted)."""
     if response is not None and response.status == "submitted":
+        if assignment.repeat and due_again(assignment, response, utcnow()):
+            return "due again"
         return "submitted"
     if assignment.due_on and assignment.due_on < today:
         return "overdue"
     if response is not None and (response.answers or response.lock_version):
         return "draft"
     return "not started"
+
+
+REPEAT_WEEK = timedelta(days=7)
+BEFORE_SESSION_WINDOW = timedelta(days=3)
+
+
+def next_session_at(couple_id: int, now):
+    """The next appointment recorded in the couple's session notes, if any is ahead."""
+    from sqlalchemy import func
+
+    from clinic.sessions.models import SessionNote
+
+    return db.session.execute(
+        select(func.min(SessionNote.next_appointment_at)).where(
+            SessionNote.couple_id == couple_id, SessionNote.next_appointment_at > now)
+    ).scalar()
+
+
+def due_again(assignment: Assignment, last: Response | None, now) -> bool:
+    """Whether a repeated measure asks for a new administration now: a week after the last
+    one, or in the three days before the next appointment if not answered since."""
+    if not assignment.repeat or last is None or last.submitted_at is None:
+        return False
+    if assignment.repeat == "weekly":
+        return now >= last.submitted_at + REPEAT_WEEK
+    if assignment.repeat == "before_session":
+        upcoming = next_session_at(assignment.couple_id, now)
+        if upcoming is None:
+            return False
+        window = upcoming - BEFORE_SESSION_WINDOW
+        return now >= window and last.submitted_at < window
+    return False
+
+
+def start_administration(current: Response) -> Response:
+    """A new, empty response for the next administration of a repeated measure; the
+    earlier ones are kept for progress over time."""
+    if not current.is_submitted or not current.is_current:
+        raise NotEditable()
+    current.is_current = False
+    db.session.flush()
+    fresh = Response(
+        assignment_id=current.assignment_id, partner_id=current.partner_id,
+        version_no=current.version_no + 1, administration=current.administration + 1,
+        answers={}, definition_version=current.definition_version,
+    )
+    db.session.add(fresh)
+    db.session.flush()
+    return fresh

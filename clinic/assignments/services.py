@@ -22,8 +22,10 @@ def assign_items(
     due_on: date | None,
     note: str,
     assigned_by,
+    repeat: str | None = None,
 ) -> list[Assignment]:
-    """``items``: ("handout", slug) or ("custom_handout", id) pairs, already validated."""
+    """``items``: ("handout" | "exercise", slug) or ("custom_handout", id) pairs, already
+    validated. ``repeat`` ("weekly", "before_session") applies to exercises only."""
     created = []
     for kind, key in items:
         assignment = Assignment(
@@ -35,6 +37,7 @@ def assign_items(
             due_on=due_on,
             note=note or "",
             assigned_by_id=assigned_by.id,
+            repeat=(repeat or None) if kind == "exercise" else None,
         )
         db.session.add(assignment)
         created.append(assignment)

@@ -26,6 +26,20 @@ def item_choices(therapist):
     return choices
 
 
+def held_back(couple, form) -> bool:
+    """True (with the reason on the field) when the conflict-work hold keeps an item back."""
+    from clinic.intake.services import blocked_by_hold
+
+    items = services.resolve_items(current_user, form.items.data) or []
+    blocked = blocked_by_hold(couple, items)
+    if blocked:
+        form.items.errors.append(
+            f"{', '.join(blocked)}: conflict work waits until you record a review of the "
+            "safety screen on the couple page."
+        )
+    return bool(blocked)
+
+
 @bp.route("/couples/<int:couple_id>/assign", methods=["GET", "POST"])
 @roles_required("therapist")
 def assign(couple_id):
@@ -33,13 +47,14 @@ def assign(couple_id):
     form = AssignForm(couple, item_choices(current_user))
     if request.method == "GET" and request.args.get("item"):
         form.items.data = [request.args["item"]]
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not held_back(couple, form):
         items = services.resolve_items(current_user, form.items.data)
         partner = None
         if form.recipient.data != "both":
             partner = get_partner_or_404(current_user, couple, int(form.recipient.data))
         created = services.assign_items(
-            couple, items, partner, form.due_on.data, form.note.data, current_user
+            couple, items, partner, form.due_on.data, form.note.data, current_user,
+            repeat=form.repeat.data,
         )
         for assignment in created:
             record_event(

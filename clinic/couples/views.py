@@ -7,6 +7,8 @@ from sqlalchemy.orm import selectinload
 from clinic.accounts.sessions import begin_session
 from clinic.assignments.services import overdue_counts
 from clinic.assignments.views import assignment_rows
+from clinic.intake import services as intake_services
+from clinic.intake.forms import ReviewForm
 from clinic.sessions.services import notes_of
 from clinic.audit.models import AuditEvent
 from clinic.audit.services import record_event
@@ -67,9 +69,10 @@ def dashboard():
             .group_by(Couple.status)
         ).all()
     )
-    overdue = overdue_counts([c.id for c in page.items], utcnow().date())
+    ids = [c.id for c in page.items]
+    overdue = overdue_counts(ids, utcnow().date())
     return render_template("couples/dashboard.html", page=page, search=search, counts=counts,
-                           overdue=overdue)
+                           overdue=overdue, flags=intake_services.open_flag_counts(ids))
 
 
 @bp.route("/couples/new", methods=["GET", "POST"])
@@ -113,6 +116,7 @@ def detail(couple_id):
         partners=partners,
         assignments=assignment_rows(couple),
         notes=notes_of(couple),
+        intake=intake_panel(couple),
         now=now,
         action_form=ActionForm(),
         status_changes=sorted(ALLOWED_STATUS_CHANGES[couple.status]),
@@ -269,3 +273,27 @@ def accept_invitation(token):
     return render_template(
         "couples/accept_invitation.html", form=form, partner=invitation.partner, existing=existing
     )
+
+
+def intake_panel(couple):
+    """Consent per partner, open flags with their review forms, and the conflict-work hold:
+    clinician-only values for the couple page."""
+    from clinic.accounts.services import read_practice_settings
+
+    settings = read_practice_settings()
+    consent = []
+    for partner in couple.partners:
+        signature = intake_services.latest_signature(partner)
+        consent.append({
+            "name": partner.display_name,
+            "signature": signature,
+            "current": signature is not None
+            and signature.consent_version == settings.consent_version,
+        })
+    flags = intake_services.open_flags(couple)
+    return {
+        "consent": consent,
+        "flags": [(f, ReviewForm(prefix=f"flag{f.id}")) for f in flags],
+        "hold": intake_services.hold_reason(couple),
+        "hold_form": ReviewForm(prefix="hold"),
+    }

@@ -228,6 +228,7 @@ def result(assignment_id):
         other=other,
         shared=shared,
         shared_rows=answered_rows(definition, shared.answers) if shared else None,
+        due_again=current is not None and responses.due_again(assignment, current, utcnow()),
         form=ActionForm(),
         today=utcnow().date(),
     )
@@ -236,16 +237,32 @@ def result(assignment_id):
 @bp.post("/assignments/<int:assignment_id>/share")
 @roles_required("client")
 def share(assignment_id):
-    assignment, partner, _definition = load_exercise(assignment_id)
+    assignment, partner, definition = load_exercise(assignment_id)
     response = latest_submitted(assignment, partner)
     if response is None or not ActionForm().validate_on_submit():
         abort(404)
     shared = request.form.get("shared") == "1"
-    responses.set_visibility(response, shared)
+    if shared and definition.confidential:
+        abort(404)
+    responses.set_visibility(response, shared, definition)
     db.session.commit()
     flash("Your partner can now see these answers." if shared
           else "These answers are private again: only you and your therapist see them.", "info")
     return redirect(url_for("portal.result", assignment_id=assignment.id), code=303)
+
+
+@bp.post("/assignments/<int:assignment_id>/again")
+@roles_required("client")
+def again(assignment_id):
+    """Start the next administration of a repeated questionnaire."""
+    assignment, partner, _definition = load_exercise(assignment_id)
+    current = responses.current_response(assignment, partner)
+    if (current is None or not ActionForm().validate_on_submit()
+            or not responses.due_again(assignment, current, utcnow())):
+        abort(404)
+    responses.start_administration(current)
+    db.session.commit()
+    return redirect(url_for("portal.exercise", assignment_id=assignment.id), code=303)
 
 
 @bp.post("/assignments/<int:assignment_id>/amend")

@@ -185,7 +185,9 @@ def homework(couple_id, note_id):
     couple = get_couple_or_404(current_user, couple_id)
     note = get_note_or_404(couple, note_id)
     form = AssignForm(couple, item_choices(current_user))
-    if form.validate_on_submit():
+    from clinic.assignments.views import held_back
+
+    if form.validate_on_submit() and not held_back(couple, form):
         items = resolve_items(current_user, form.items.data)
         partner = None
         if form.recipient.data != "both":
@@ -201,6 +203,7 @@ def homework(couple_id, note_id):
         flash(f"{len(created)} item(s) given as homework.", "info")
     else:
         problems = [e for errors in form.errors.values() for e in errors]
+        problems += [e for e in form.items.errors if e not in problems]
         flash(" ".join(problems) or "Choose the homework to give.", "error")
     back = "sessions.edit" if not note.is_final else "sessions.show"
     return redirect(note_url(note, back), code=303)

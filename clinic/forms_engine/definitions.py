@@ -269,6 +269,16 @@ def read_definition(path: Path, name: str, problems: list[Problem], scorers: set
 
     for message in check_scoring(definition):
         problem("scoring", message)
+    # A misspelt item in item_flags would silently never raise a flag (safety screen).
+    raw_flags = definition.scoring.get("item_flags") if isinstance(definition.scoring,
+                                                                   dict) else None
+    for index, entry in enumerate(raw_flags or []):
+        where = f"scoring.item_flags[{index}]"
+        if not isinstance(entry, dict) or definition.item(str(entry.get("item"))) is None:
+            problem(where, "must name an item of this file")
+        elif isinstance(entry.get("at_least"), bool) or not isinstance(
+                entry.get("at_least"), int | float):
+            problem(where, "at_least must be a number")
     return None if len(problems) > before else definition
 
 

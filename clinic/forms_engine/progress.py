@@ -46,6 +46,7 @@ CHAR_W = 5.6  # rough width of a character at font size 10
 LINE_H = 11
 DASH = "7 4"
 CUTOFF_DASH = "3 3"
+LIMIT = 1e9
 
 
 # --- Input ------------------------------------------------------------------------------
@@ -54,7 +55,11 @@ CUTOFF_DASH = "3 3"
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _tidy(value: float) -> int | float:
@@ -98,12 +103,13 @@ def _names(people: list) -> list[str]:
 
 
 def _range(low: Any, high: Any) -> tuple[float, float]:
+    """A usable axis: finite, low < high, within +-1e9 (no measure comes near)."""
     low_n, high_n = _number(low), _number(high)
-    low_n = 0.0 if low_n is None else low_n
-    high_n = low_n + 1 if high_n is None else high_n
+    low_n = 0.0 if low_n is None else min(max(low_n, -LIMIT), LIMIT)
+    high_n = low_n + 1 if high_n is None else min(max(high_n, -LIMIT), LIMIT)
     if high_n < low_n:
         low_n, high_n = high_n, low_n
-    if high_n == low_n:
+    if high_n - low_n < 0.001:
         high_n = low_n + 1
     return low_n, high_n
 
@@ -182,13 +188,13 @@ def _nice_step(span: float) -> float:
 
 
 def _y_ticks(low: float, high: float) -> list[float]:
+    """low, high and the round numbers between them (at most six steps)."""
     step = _nice_step(high - low)
     ticks = [low, high]
-    value = math.ceil(low / step) * step
-    while value <= high:
+    for index in range(math.ceil(low / step), math.floor(high / step) + 1):
+        value = index * step
         if all(abs(value - t) >= 0.35 * step for t in ticks):
             ticks.append(value)
-        value += step
     return sorted(ticks)
 
 

@@ -105,6 +105,7 @@ def hold_reason(couple) -> str | None:
                                  Assignment.item_kind == "exercise",
                                  Assignment.item_slug == SAFETY_SCREEN,
                                  Assignment.removed_at.is_(None))
+        .order_by(Assignment.created_at, Assignment.id)
     ).scalars())
     if not screens:
         return None

@@ -220,7 +220,8 @@ def result(assignment_id):
         assignment=assignment,
         definition=definition,
         response=response,
-        result=result_view(definition, response, "You"),
+        # A confidential screen shows its author no score or band: it is for the therapist.
+        result=None if definition.confidential else result_view(definition, response, "You"),
         partner_result=result_view(definition, shared, other.display_name) if shared else None,
         couple_view=couple_view,
         amending=current is not None and not current.is_submitted,

@@ -80,7 +80,7 @@ def session_summary_pdf(
     PDF, each from a new page. Raises ``PdfTooLarge`` for a summary too large to print.
     """
     clinician = bool(clinician)
-    values = summary_values(context, clinician=True)
+    values = summary_values(context, clinician=clinician)
     values["handouts"] = [handout_values(h) for h in handouts]
     return render_pdf(
         TEMPLATE,

@@ -224,3 +224,52 @@ def test_weekly_measure_asks_again_after_a_week_as_a_new_response(client, world,
                               .order_by(Response.id)).scalars().all()
     assert [(r.administration, r.status, r.scores["total"]) for r in rows] == [
         (1, "submitted", 7), (2, "submitted", 9)]
+
+
+def test_progress_page_charts_each_measure_over_time(client, app, world, login):
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    from clinic.db import utcnow
+
+    (gad,) = assign_items(world.couple, [("exercise", "gad-7")], world.partner_a, None, "",
+                          world.therapist, repeat="weekly")
+    db.session.commit()
+    sam = app.test_client()
+    with freeze_time(utcnow()) as frozen:
+        login(sam, world.partner_a.user)
+        submit(sam, gad, {f"q{n}": "2" for n in range(1, 8)})
+        frozen.tick(timedelta(days=8))
+        login(sam, world.partner_a.user)
+        sam.post(f"/portal/assignments/{gad.id}/again")
+        submit(sam, gad, {f"q{n}": "1" for n in range(1, 8)}, lock="0")
+        login(client, world.therapist)
+        page = client.get(f"/couples/{world.couple.id}/progress").get_data(as_text=True)
+    assert "<svg" in page and "GAD-7" in page.upper()
+    assert page.count("<td>14</td>") == 1 and page.count("<td>7</td>") == 1  # the table
+
+
+def test_fhir_export_validates_and_carries_ids_not_names(client, app, world, login):
+    import json
+
+    from fhir.resources.R4B.questionnaire import Questionnaire
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+    phq = give(world, "phq-9", world.partner_a)
+    sam = app.test_client()
+    login(sam, world.partner_a.user)
+    submit(sam, phq, {**PHQ9_CLEAN, "q3": "2"})
+    login(client, world.therapist)
+    export = client.get(f"/couples/{world.couple.id}/partners/{world.partner_a.id}/fhir.json")
+    assert export.status_code == 200
+    bundle = export.json
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds == ["Questionnaire", "QuestionnaireResponse"]
+    Questionnaire.model_validate(bundle["entry"][0]["resource"])
+    QuestionnaireResponse.model_validate(bundle["entry"][1]["resource"])
+    text = json.dumps(bundle)
+    assert "Sam" not in text and "sam@example.org" not in text
+    assert f"partner-{world.partner_a.id}" in text
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "responses_exported")) == 1

@@ -71,6 +71,7 @@ test: install browser-deps
 ## Speed figures beside their baselines, from one run (see README).
 bench: install
 	$(BIN)/python benchmarks/bench_pdf.py
+	$(BIN)/python benchmarks/bench_summary.py
 
 lint: install
 	$(BIN)/ruff check clinic tests

@@ -74,8 +74,8 @@ bench: install
 	$(BIN)/python benchmarks/bench_summary.py
 
 lint: install
-	$(BIN)/ruff check clinic tests
-	$(BIN)/ruff format --check clinic tests
+	$(BIN)/ruff check clinic tests benchmarks
+	$(BIN)/ruff format --check clinic tests benchmarks
 
 clean-db:
 	rm -f instance/clinic.db instance/clinic.db-wal instance/clinic.db-shm

@@ -113,16 +113,23 @@ def seed_demo_homework(therapist) -> None:
     couple = db.session.execute(select(Couple).where(Couple.label == "Sam & Alex")).scalar_one()
     library = current_library()
     week = utcnow().date() + timedelta(days=7)
-    assign_items(couple, [("handout", "house-trust"), ("exercise", "house-checkup")], None, week,
-                 "Please look at these before our next session.", therapist)
+    assign_items(
+        couple,
+        [("handout", "house-trust"), ("exercise", "house-checkup")],
+        None,
+        week,
+        "Please look at these before our next session.",
+        therapist,
+    )
     definition = library.exercise("love-language-discovery")
     if definition is None:
         return
     (love,) = assign_items(couple, [("exercise", definition.slug)], None, None, "", therapist)
     db.session.flush()
     pairs = definition.sections[0].items
-    for partner, prefer in zip(couple.partners, (("words", "time"), ("service", "touch")),
-                               strict=True):
+    for partner, prefer in zip(
+        couple.partners, (("words", "time"), ("service", "touch")), strict=True
+    ):
         answers = {}
         for index, item in enumerate(pairs):
             values = [o.value for o in item.options]

@@ -49,8 +49,11 @@ def register(app) -> None:
         from clinic.portal.exercises import salvage_request
 
         if current_user.is_authenticated and salvage_request(current_user._get_current_object()):
-            flash("This page had expired, so your answers were saved as a draft. "
-                  "Please check them and carry on.", "info")
+            flash(
+                "This page had expired, so your answers were saved as a draft. "
+                "Please check them and carry on.",
+                "info",
+            )
             return redirect(url_for("portal.exercise", **request.view_args), code=303)
         return render_error(
             400,

@@ -93,8 +93,7 @@ MATRIX = {
     "intake.progress": ("GET", "couple", only({"owner": 200})),
     "intake.fhir_export": ("GET", "partner", only({"owner": 200})),
     # Released summary of Sam & Alex's session: both partners, nobody else.
-    "portal.session_summary": ("GET", "released_note", only({"partner_a": 200,
-                                                             "partner_b": 200})),
+    "portal.session_summary": ("GET", "released_note", only({"partner_a": 200, "partner_b": 200})),
     "assignments.comment": ("POST", "response", only({"owner": 303})),
     # A's exercise, submitted by A and private.
     "portal.exercise": ("GET", "exercise_for_a", only({"partner_a": 302})),
@@ -170,8 +169,11 @@ def url_values(world, key):
     if key == "exercise_for_a":
         return {"assignment_id": world.exercise_for_a.id}
     if key == "response":
-        return {"couple_id": world.couple.id, "assignment_id": world.exercise_for_a.id,
-                "response_id": world.response_of_a.id}
+        return {
+            "couple_id": world.couple.id,
+            "assignment_id": world.exercise_for_a.id,
+            "response_id": world.response_of_a.id,
+        }
     if key == "assignment_for_a":
         return {"assignment_id": world.assignment_for_a.id}
     if key == "reset_token":
@@ -203,7 +205,11 @@ def matrix_world(world):
         world.couple, [("handout", "house-trust")], world.partner_a, None, "", world.therapist
     )
     (world.exercise_for_a,) = assign_items(
-        world.couple, [("exercise", "trust-reflection")], world.partner_a, None, "",
+        world.couple,
+        [("exercise", "trust-reflection")],
+        world.partner_a,
+        None,
+        "",
         world.therapist,
     )
     db.session.flush()
@@ -216,8 +222,12 @@ def matrix_world(world):
     notes.release_summary(world.final_note)
     from clinic.intake.models import RiskFlag
 
-    world.flag = RiskFlag(couple_id=world.couple.id, partner_id=world.partner_a.id,
-                          response_id=world.response_of_a.id, label="Needs review")
+    world.flag = RiskFlag(
+        couple_id=world.couple.id,
+        partner_id=world.partner_a.id,
+        response_id=world.response_of_a.id,
+        label="Needs review",
+    )
     db.session.add(world.flag)
     db.session.commit()
     return world

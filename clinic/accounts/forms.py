@@ -83,11 +83,13 @@ class PracticeSettingsForm(FlaskForm):
     )
     logo = FileField("Logo", description="PNG or JPEG, at most 1 MB.")
     consent_text = TextAreaField(
-        "Informed-consent text", validators=[Optional(), Length(max=20_000)],
+        "Informed-consent text",
+        validators=[Optional(), Length(max=20_000)],
         description="Partners sign this during intake. Changing it asks everyone to sign again.",
     )
     sharing_policy_text = TextAreaField(
-        "Information-sharing policy", validators=[Optional(), Length(max=20_000)],
+        "Information-sharing policy",
+        validators=[Optional(), Length(max=20_000)],
         description="How things one partner tells you alone are handled.",
     )
     remove_logo = BooleanField("Remove the current logo")

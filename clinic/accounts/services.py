@@ -136,11 +136,12 @@ def set_user_active(user: User, active: bool) -> None:
     db.session.flush()
 
 
-DEFAULT_CONSENT = """Counselling is a shared piece of work. Sessions usually last 50 minutes. What you
-say stays between you and your therapist, with a few legal exceptions: a serious risk of harm to
-you or someone else, the safety of a child or vulnerable adult, or a court order. Your therapist
-keeps brief notes, stored securely. You can ask to see what is held about you, and you can stop
-counselling at any time."""
+DEFAULT_CONSENT = """\
+Counselling is a shared piece of work. Sessions usually last 50 minutes. What you say
+stays between you and your therapist, with a few legal exceptions: a serious risk of
+harm to you or someone else, the safety of a child or vulnerable adult, or a court
+order. Your therapist keeps brief notes, stored securely. You can ask to see what is
+held about you, and you can stop counselling at any time."""
 
 DEFAULT_SHARING_POLICY = """In couples counselling, the couple is the client. If one of you tells
 your therapist something alone (in a message, a form or a one-to-one talk), your therapist may

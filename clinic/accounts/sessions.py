@@ -55,12 +55,16 @@ def unauthorized():
         from clinic.portal.exercises import salvage_request
 
         if salvage_request(g.get("expired_user")):
-            flash("Your session ended, so your answers were saved as a draft. Sign in again "
-                  "to carry on where you left off.", "info")
+            flash(
+                "Your session ended, so your answers were saved as a draft. Sign in again "
+                "to carry on where you left off.",
+                "info",
+            )
             target = url_for("portal.exercise", **request.view_args)
         else:
-            flash("Your session ended after a period without activity. Please sign in again.",
-                  "info")
+            flash(
+                "Your session ended after a period without activity. Please sign in again.", "info"
+            )
     else:
         flash("Please sign in to see that page.", "info")
     session.pop("sid", None)

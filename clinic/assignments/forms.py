@@ -26,8 +26,11 @@ class AssignForm(FlaskForm):
     due_on = DateField("Due date (optional)", validators=[Optional()])
     repeat = RadioField(
         "How often (questionnaires)",
-        choices=[SelectChoice("", "Once"), SelectChoice("weekly", "Every week"),
-                 SelectChoice("before_session", "Before each session")],
+        choices=[
+            SelectChoice("", "Once"),
+            SelectChoice("weekly", "Every week"),
+            SelectChoice("before_session", "Before each session"),
+        ],
         default="",
         validators=[Optional()],
         description="Each time becomes a new response; progress shows them over time.",

@@ -14,8 +14,7 @@ class Assignment(db.Model):
 
     __tablename__ = "assignments"
     __table_args__ = (
-        CheckConstraint("item_kind IN ('handout', 'custom_handout', 'exercise')",
-                        name="item_kind"),
+        CheckConstraint("item_kind IN ('handout', 'custom_handout', 'exercise')", name="item_kind"),
         CheckConstraint(
             "(item_kind IN ('handout', 'exercise') AND item_slug IS NOT NULL) OR "
             "(item_kind = 'custom_handout' AND custom_handout_id IS NOT NULL)",
@@ -98,8 +97,12 @@ class Response(db.Model):
 
     __tablename__ = "responses"
     __table_args__ = (
-        UniqueConstraint("assignment_id", "partner_id", "version_no",
-                         name="uq_responses_assignment_id_partner_id_version_no"),
+        UniqueConstraint(
+            "assignment_id",
+            "partner_id",
+            "version_no",
+            name="uq_responses_assignment_id_partner_id_version_no",
+        ),
         CheckConstraint("status IN ('draft', 'submitted')", name="status"),
         CheckConstraint("visibility IN ('private', 'shared')", name="visibility"),
     )
@@ -108,8 +111,9 @@ class Response(db.Model):
     assignment_id: Mapped[int] = mapped_column(
         ForeignKey("assignments.id", ondelete="CASCADE"), index=True
     )
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"),
-                                            index=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
     version_no: Mapped[int] = mapped_column(default=1)
     # Repeated measures: each new administration is a new response (amendments keep it).
     administration: Mapped[int] = mapped_column(default=1)

@@ -16,16 +16,24 @@ from clinic.mail import send_email
 
 def recipients(assignment: Assignment, couple: Couple):
     """Partners who have joined and should hear about ``assignment``."""
-    return [p for p in couple.partners if assignment.is_for(p) and p.user is not None
-            and p.user.is_active]
+    return [
+        p
+        for p in couple.partners
+        if assignment.is_for(p) and p.user is not None and p.user.is_active
+    ]
 
 
 def send_new_assignment_emails(couple: Couple, assignments: list[Assignment]) -> int:
     """One message per partner however many items were assigned at once."""
     people = {p.id: p for a in assignments for p in recipients(a, couple)}
     for partner in people.values():
-        send_email(partner.user.email, "Something new in your portal", "email/new_assignment.txt",
-                   name=partner.display_name, link=url_for("portal.home", _external=True))
+        send_email(
+            partner.user.email,
+            "Something new in your portal",
+            "email/new_assignment.txt",
+            name=partner.display_name,
+            link=url_for("portal.home", _external=True),
+        )
     return len(people)
 
 
@@ -42,12 +50,19 @@ def send_due_reminders(today: date | None = None) -> int:
     send a reminder twice."""
     today = today or utcnow().date()
     tomorrow = today + timedelta(days=1)
-    due = db.session.execute(
-        select(Assignment)
-        .where(Assignment.due_on == tomorrow, Assignment.removed_at.is_(None),
-               Assignment.reminder_sent_at.is_(None))
-        .options(selectinload(Assignment.progress))
-    ).scalars().all()
+    due = (
+        db.session.execute(
+            select(Assignment)
+            .where(
+                Assignment.due_on == tomorrow,
+                Assignment.removed_at.is_(None),
+                Assignment.reminder_sent_at.is_(None),
+            )
+            .options(selectinload(Assignment.progress))
+        )
+        .scalars()
+        .all()
+    )
     sent = 0
     for assignment in due:
         claimed = db.session.execute(
@@ -66,13 +81,19 @@ def send_due_reminders(today: date | None = None) -> int:
             (row.assignment_id, row.partner_id)
             for row in db.session.execute(
                 select(Response.assignment_id, Response.partner_id).where(
-                    Response.assignment_id == assignment.id, Response.status == "submitted")
+                    Response.assignment_id == assignment.id, Response.status == "submitted"
+                )
             )
         }
         for partner in recipients(assignment, couple):
             if is_done(assignment, partner, submitted_ids):
                 continue
-            send_email(partner.user.email, "A reminder from your portal", "email/reminder.txt",
-                       name=partner.display_name, link=url_for("portal.home", _external=True))
+            send_email(
+                partner.user.email,
+                "A reminder from your portal",
+                "email/reminder.txt",
+                name=partner.display_name,
+                link=url_for("portal.home", _external=True),
+            )
             sent += 1
     return sent

@@ -83,7 +83,10 @@ def start_draft(assignment: Assignment, partner: Partner, definition: Definition
     if existing is not None:
         return existing
     response = Response(
-        assignment_id=assignment.id, partner_id=partner.id, version_no=1, answers={},
+        assignment_id=assignment.id,
+        partner_id=partner.id,
+        version_no=1,
+        answers={},
         definition_version=definition.version,
     )
     try:
@@ -116,8 +119,9 @@ def save_draft(response: Response, answers: dict, seen_lock_version: int) -> Res
     return response
 
 
-def submit_response(response: Response, answers: dict, definition: Definition,
-                    seen_lock_version: int) -> Response:
+def submit_response(
+    response: Response, answers: dict, definition: Definition, seen_lock_version: int
+) -> Response:
     save_draft(response, answers, seen_lock_version)
     scorer = SCORERS.get(definition.scorer) if definition.scorer else None
     response.scores = scorer(definition, answers) if scorer else None
@@ -208,7 +212,8 @@ def next_session_at(couple_id: int, now):
 
     return db.session.execute(
         select(func.min(SessionNote.next_appointment_at)).where(
-            SessionNote.couple_id == couple_id, SessionNote.next_appointment_at > now)
+            SessionNote.couple_id == couple_id, SessionNote.next_appointment_at > now
+        )
     ).scalar()
 
 
@@ -236,9 +241,12 @@ def start_administration(current: Response) -> Response:
     current.is_current = False
     db.session.flush()
     fresh = Response(
-        assignment_id=current.assignment_id, partner_id=current.partner_id,
-        version_no=current.version_no + 1, administration=current.administration + 1,
-        answers={}, definition_version=current.definition_version,
+        assignment_id=current.assignment_id,
+        partner_id=current.partner_id,
+        version_no=current.version_no + 1,
+        administration=current.administration + 1,
+        answers={},
+        definition_version=current.definition_version,
     )
     db.session.add(fresh)
     db.session.flush()

@@ -174,13 +174,19 @@ def overdue_counts(couple_ids: list[int], today) -> dict[int, int]:
     pending = exists().where(
         Partner.couple_id == Assignment.couple_id,
         or_(Assignment.partner_id.is_(None), Assignment.partner_id == Partner.id),
-        ~or_(and_(Assignment.item_kind == "exercise", submitted),
-             and_(Assignment.item_kind != "exercise", finished_reading)),
+        ~or_(
+            and_(Assignment.item_kind == "exercise", submitted),
+            and_(Assignment.item_kind != "exercise", finished_reading),
+        ),
     )
     rows = db.session.execute(
         select(Assignment.couple_id, func.count(Assignment.id))
-        .where(Assignment.couple_id.in_(couple_ids), Assignment.removed_at.is_(None),
-               Assignment.due_on < today, pending)
+        .where(
+            Assignment.couple_id.in_(couple_ids),
+            Assignment.removed_at.is_(None),
+            Assignment.due_on < today,
+            pending,
+        )
         .group_by(Assignment.couple_id)
     ).all()
     return dict(rows)

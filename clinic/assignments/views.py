@@ -40,6 +40,32 @@ def held_back(couple, form) -> bool:
     return bool(blocked)
 
 
+def assign_from_form(couple, form, session_note=None) -> list:
+    """Assign what a validated AssignForm asks, audit it, commit once, then e-mail the
+    partners (after the commit, so no e-mail goes out for something not stored)."""
+    items = services.resolve_items(current_user, form.items.data)
+    partner = None
+    if form.recipient.data != "both":
+        partner = get_partner_or_404(current_user, couple, int(form.recipient.data))
+    created = services.assign_items(
+        couple,
+        items,
+        partner,
+        form.due_on.data,
+        form.note.data,
+        current_user,
+        repeat=form.repeat.data,
+    )
+    for assignment in created:
+        assignment.session_note_id = session_note.id if session_note else None
+        record_event(
+            "assignment_created", actor=current_user, target=assignment, couple_id=couple.id
+        )
+    db.session.commit()
+    notify.send_new_assignment_emails(couple, created)
+    return created
+
+
 @bp.route("/couples/<int:couple_id>/assign", methods=["GET", "POST"])
 @roles_required("therapist")
 def assign(couple_id):
@@ -48,20 +74,7 @@ def assign(couple_id):
     if request.method == "GET" and request.args.get("item"):
         form.items.data = [request.args["item"]]
     if form.validate_on_submit() and not held_back(couple, form):
-        items = services.resolve_items(current_user, form.items.data)
-        partner = None
-        if form.recipient.data != "both":
-            partner = get_partner_or_404(current_user, couple, int(form.recipient.data))
-        created = services.assign_items(
-            couple, items, partner, form.due_on.data, form.note.data, current_user,
-            repeat=form.repeat.data,
-        )
-        for assignment in created:
-            record_event(
-                "assignment_created", actor=current_user, target=assignment, couple_id=couple.id
-            )
-        db.session.commit()
-        notify.send_new_assignment_emails(couple, created)
+        created = assign_from_form(couple, form)
         flash(f"{len(created)} item(s) assigned.", "info")
         return redirect(url_for("couples.detail", couple_id=couple.id), code=303)
     library = current_library()
@@ -106,26 +119,32 @@ def assignment_rows(couple):
                 continue
             if assignment.item_kind == "exercise":
                 response = current.get((assignment.id, partner.id))
-                statuses.append({
-                    "name": partner.display_name,
-                    "status": responses.partner_status(assignment, response, today),
-                    "opened_at": None,
-                    "read_at": response.submitted_at if response else None,
-                })
+                statuses.append(
+                    {
+                        "name": partner.display_name,
+                        "status": responses.partner_status(assignment, response, today),
+                        "opened_at": None,
+                        "read_at": response.submitted_at if response else None,
+                    }
+                )
                 continue
             progress = assignment.progress_of(partner)
-            statuses.append({
-                "name": partner.display_name,
-                "status": progress.status if progress else "not opened",
-                "opened_at": progress.opened_at if progress else None,
-                "read_at": progress.read_at if progress else None,
-            })
-        rows.append({
-            "assignment": assignment,
-            "title": services.title_of(assignment),
-            "is_exercise": assignment.item_kind == "exercise",
-            "statuses": statuses,
-        })
+            statuses.append(
+                {
+                    "name": partner.display_name,
+                    "status": progress.status if progress else "not opened",
+                    "opened_at": progress.opened_at if progress else None,
+                    "read_at": progress.read_at if progress else None,
+                }
+            )
+        rows.append(
+            {
+                "assignment": assignment,
+                "title": services.title_of(assignment),
+                "is_exercise": assignment.item_kind == "exercise",
+                "statuses": statuses,
+            }
+        )
     return rows
 
 
@@ -190,10 +209,10 @@ def review(couple_id, assignment_id):
     submitted = submitted_by_partner(assignment, partners)
     current = responses.responses_of(assignment)
     today = utcnow().date()
-    statuses = {p.id: responses.partner_status(assignment, current.get(p.id), today)
-                for p in partners}
-    record_event("responses_viewed", actor=current_user, target=assignment,
-                 couple_id=couple.id)
+    statuses = {
+        p.id: responses.partner_status(assignment, current.get(p.id), today) for p in partners
+    }
+    record_event("responses_viewed", actor=current_user, target=assignment, couple_id=couple.id)
     db.session.commit()
     from clinic.forms_engine.results import couple_result_view, result_view
 
@@ -206,18 +225,21 @@ def review(couple_id, assignment_id):
         submitted=submitted,
         statuses=statuses,
         sections=side_by_side(definition, partners, submitted),
-        results={p.id: result_view(definition, submitted[p.id]) for p in partners
-                 if submitted[p.id]},
+        results={
+            p.id: result_view(definition, submitted[p.id]) for p in partners if submitted[p.id]
+        },
         couple_view=couple_result_view(definition, partners, submitted),
         comment_forms={
             r.id: CommentForm(prefix=f"r{r.id}", data={"comment": r.therapist_comment})
-            for r in submitted.values() if r
+            for r in submitted.values()
+            if r
         },
     )
 
 
-@bp.post("/couples/<int:couple_id>/assignments/<int:assignment_id>/responses/<int:response_id>"
-         "/comment")
+@bp.post(
+    "/couples/<int:couple_id>/assignments/<int:assignment_id>/responses/<int:response_id>/comment"
+)
 @roles_required("therapist")
 def comment(couple_id, assignment_id, response_id):
     couple = get_couple_or_404(current_user, couple_id)
@@ -228,18 +250,17 @@ def comment(couple_id, assignment_id, response_id):
     form = CommentForm(prefix=f"r{response.id}")
     if form.validate_on_submit():
         responses.comment_on(response, form.comment.data or "")
-        record_event("response_commented", actor=current_user, target=response,
-                     couple_id=couple.id)
+        record_event("response_commented", actor=current_user, target=response, couple_id=couple.id)
         db.session.commit()
         flash("Comment saved. The partner sees it with their answers.", "info")
     else:
         flash(" ".join(form.comment.errors) or "The comment could not be saved.", "error")
-    return redirect(url_for("assignments.review", couple_id=couple.id,
-                            assignment_id=assignment.id), code=303)
+    return redirect(
+        url_for("assignments.review", couple_id=couple.id, assignment_id=assignment.id), code=303
+    )
 
 
-@bp.get("/couples/<int:couple_id>/assignments/<int:assignment_id>/responses/<int:response_id>"
-        "/pdf")
+@bp.get("/couples/<int:couple_id>/assignments/<int:assignment_id>/responses/<int:response_id>/pdf")
 @roles_required("therapist")
 def response_pdf(couple_id, assignment_id, response_id):
     """A partner's submitted answers as a PDF for the therapist; audited."""
@@ -254,16 +275,25 @@ def response_pdf(couple_id, assignment_id, response_id):
     assignment = get_assignment_or_404(couple, assignment_id)
     response = db.session.get(Response, response_id)
     definition = services.exercise_of(assignment)
-    if (response is None or response.assignment_id != assignment.id
-            or not response.is_submitted or definition is None):
+    if (
+        response is None
+        or response.assignment_id != assignment.id
+        or not response.is_submitted
+        or definition is None
+    ):
         abort(404)
     name = response.partner.display_name
     data = render_response_pdf(
-        definition, practice_context(read_practice_settings()), response.answers,
-        result_view(definition, response, name), name, response.submitted_at.date(),
+        definition,
+        practice_context(read_practice_settings()),
+        response.answers,
+        result_view(definition, response, name),
+        name,
+        response.submitted_at.date(),
         response.therapist_comment,
     )
-    record_event("response_pdf_downloaded", actor=current_user, target=response,
-                 couple_id=couple.id)
+    record_event(
+        "response_pdf_downloaded", actor=current_user, target=response, couple_id=couple.id
+    )
     db.session.commit()
     return pdf_response(data, exercise_filename(definition, "answers"))

@@ -7,9 +7,6 @@ from sqlalchemy.orm import selectinload
 from clinic.accounts.sessions import begin_session
 from clinic.assignments.services import overdue_counts
 from clinic.assignments.views import assignment_rows
-from clinic.intake import services as intake_services
-from clinic.intake.forms import ReviewForm
-from clinic.sessions.services import notes_of
 from clinic.audit.models import AuditEvent
 from clinic.audit.services import record_event
 from clinic.couples import services
@@ -25,8 +22,11 @@ from clinic.couples.forms import (
 from clinic.couples.models import Couple, Partner
 from clinic.db import utcnow
 from clinic.extensions import db
+from clinic.intake import services as intake_services
+from clinic.intake.forms import ReviewForm
 from clinic.mail import send_email
 from clinic.security import roles_required, verify_password
+from clinic.sessions.services import notes_of
 
 bp = Blueprint("couples", __name__)
 
@@ -71,8 +71,14 @@ def dashboard():
     )
     ids = [c.id for c in page.items]
     overdue = overdue_counts(ids, utcnow().date())
-    return render_template("couples/dashboard.html", page=page, search=search, counts=counts,
-                           overdue=overdue, flags=intake_services.open_flag_counts(ids))
+    return render_template(
+        "couples/dashboard.html",
+        page=page,
+        search=search,
+        counts=counts,
+        overdue=overdue,
+        flags=intake_services.open_flag_counts(ids),
+    )
 
 
 @bp.route("/couples/new", methods=["GET", "POST"])
@@ -284,12 +290,14 @@ def intake_panel(couple):
     consent = []
     for partner in couple.partners:
         signature = intake_services.latest_signature(partner)
-        consent.append({
-            "name": partner.display_name,
-            "signature": signature,
-            "current": signature is not None
-            and signature.consent_version == settings.consent_version,
-        })
+        consent.append(
+            {
+                "name": partner.display_name,
+                "signature": signature,
+                "current": signature is not None
+                and signature.consent_version == settings.consent_version,
+            }
+        )
     flags = intake_services.open_flags(couple)
     return {
         "consent": consent,

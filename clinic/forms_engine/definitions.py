@@ -67,12 +67,36 @@ KINDS = ("exercise", "questionnaire")
 IDENT = re.compile(r"^[a-z0-9_]+$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TOP_FIELDS = {
-    "kind", "slug", "title", "summary", "layer", "version", "scorer", "scoring", "source",
-    "licence", "scoring_reference", "notice", "intro", "scales", "sections", "confidential",
+    "kind",
+    "slug",
+    "title",
+    "summary",
+    "layer",
+    "version",
+    "scorer",
+    "scoring",
+    "source",
+    "licence",
+    "scoring_reference",
+    "notice",
+    "intro",
+    "scales",
+    "sections",
+    "confidential",
 }
 ITEM_FIELDS = {
-    "id", "type", "prompt", "help", "required", "max_length", "options", "scale", "reverse",
-    "min_rows", "max_rows", "tags",
+    "id",
+    "type",
+    "prompt",
+    "help",
+    "required",
+    "max_length",
+    "options",
+    "scale",
+    "reverse",
+    "min_rows",
+    "max_rows",
+    "tags",
 }
 
 
@@ -201,8 +225,9 @@ def read_definition(path: Path, name: str, problems: list[Problem], scorers: set
     if "layer" in data and data["layer"] not in LAYERS:
         problem("layer", f"must be one of: {', '.join(LAYERS)}")
     version = data.get("version")
-    if "version" in data and (isinstance(version, bool) or not isinstance(version, int)
-                              or version < 1):
+    if "version" in data and (
+        isinstance(version, bool) or not isinstance(version, int) or version < 1
+    ):
         problem("version", "must be a whole number from 1")
     if data.get("kind") == "questionnaire":
         for key in ("source", "licence", "scoring_reference"):
@@ -251,33 +276,49 @@ def read_definition(path: Path, name: str, problems: list[Problem], scorers: set
             item = _item(raw_item, f"{where}.items[{i_index}]", problem, scales, seen_ids)
             if item:
                 items.append(item)
-        sections.append(Section(
-            id=str(section_id), title=str(raw_section.get("title", "")).strip(),
-            intro=str(raw_section.get("intro") or ""), items=tuple(items),
-        ))
+        sections.append(
+            Section(
+                id=str(section_id),
+                title=str(raw_section.get("title", "")).strip(),
+                intro=str(raw_section.get("intro") or ""),
+                items=tuple(items),
+            )
+        )
     if len(problems) > before:
         return None
     definition = Definition(
-        kind=data["kind"], slug=slug, title=data["title"].strip(),
-        summary=data["summary"].strip(), layer=data["layer"], version=version,
-        sections=tuple(sections), scorer=scorer, scoring=data.get("scoring") or {},
-        source=data.get("source", ""), licence=data.get("licence", ""),
-        scoring_reference=data.get("scoring_reference", ""), notice=data.get("notice", ""),
-        intro=data.get("intro", ""), confidential=data.get("confidential", False), path=name,
+        kind=data["kind"],
+        slug=slug,
+        title=data["title"].strip(),
+        summary=data["summary"].strip(),
+        layer=data["layer"],
+        version=version,
+        sections=tuple(sections),
+        scorer=scorer,
+        scoring=data.get("scoring") or {},
+        source=data.get("source", ""),
+        licence=data.get("licence", ""),
+        scoring_reference=data.get("scoring_reference", ""),
+        notice=data.get("notice", ""),
+        intro=data.get("intro", ""),
+        confidential=data.get("confidential", False),
+        path=name,
     )
     from clinic.forms_engine.scorers import check_scoring
 
     for message in check_scoring(definition):
         problem("scoring", message)
     # A misspelt item in item_flags would silently never raise a flag (safety screen).
-    raw_flags = definition.scoring.get("item_flags") if isinstance(definition.scoring,
-                                                                   dict) else None
+    raw_flags = (
+        definition.scoring.get("item_flags") if isinstance(definition.scoring, dict) else None
+    )
     for index, entry in enumerate(raw_flags or []):
         where = f"scoring.item_flags[{index}]"
         if not isinstance(entry, dict) or definition.item(str(entry.get("item"))) is None:
             problem(where, "must name an item of this file")
         elif isinstance(entry.get("at_least"), bool) or not isinstance(
-                entry.get("at_least"), int | float):
+            entry.get("at_least"), int | float
+        ):
             problem(where, "at_least must be a number")
     return None if len(problems) > before else definition
 
@@ -291,12 +332,17 @@ def _scale(raw, where, problem) -> Scale | None:
         problem(where, "must be a mapping with min, max and anchors")
         return None
     low, high, anchors = raw.get("min"), raw.get("max"), raw.get("anchors") or {}
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)) \
-            or low >= high or high - low > 10:
+    if (
+        not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high))
+        or low >= high
+        or high - low > 10
+    ):
         problem(where, "min and max must be whole numbers, min < max, at most 11 points")
         return None
-    if not isinstance(anchors, dict) or not anchors or not all(
-        isinstance(k, int) and low <= k <= high and _text(v) for k, v in anchors.items()
+    if (
+        not isinstance(anchors, dict)
+        or not anchors
+        or not all(isinstance(k, int) and low <= k <= high and _text(v) for k, v in anchors.items())
     ):
         problem(f"{where}.anchors", "must label points of the scale, e.g. {0: Never, 4: Always}")
         return None
@@ -309,8 +355,11 @@ def _options(raw, where, problem) -> tuple[Option, ...]:
         return ()
     options = []
     for index, entry in enumerate(raw):
-        if not isinstance(entry, dict) or not _text(str(entry.get("value", ""))) \
-                or not _text(entry.get("label")):
+        if (
+            not isinstance(entry, dict)
+            or not _text(str(entry.get("value", "")))
+            or not _text(entry.get("label"))
+        ):
             problem(f"{where}[{index}]", "needs a value and a label")
             continue
         options.append(Option(str(entry["value"]), entry["label"].strip()))
@@ -346,8 +395,11 @@ def _item(raw, where, problem, scales, seen_ids) -> Item | None:
         tags = {}
     default_length = 5000 if kind == "long_text" else 500
     max_length = raw.get("max_length", default_length)
-    if not isinstance(max_length, int) or isinstance(max_length, bool) or not 1 <= max_length \
-            <= 20_000:
+    if (
+        not isinstance(max_length, int)
+        or isinstance(max_length, bool)
+        or not 1 <= max_length <= 20_000
+    ):
         problem(f"{where}.max_length", "must be a whole number from 1 to 20000")
         max_length = default_length
     options: tuple[Option, ...] = ()
@@ -371,14 +423,20 @@ def _item(raw, where, problem, scales, seen_ids) -> Item | None:
         problem(f"{where}.reverse", "must be true or false")
     min_rows, max_rows = raw.get("min_rows", 1), raw.get("max_rows", 10)
     if kind == "repeating_list" and not (
-        isinstance(min_rows, int) and isinstance(max_rows, int) and 0 <= min_rows <= max_rows
-        <= 50
+        isinstance(min_rows, int) and isinstance(max_rows, int) and 0 <= min_rows <= max_rows <= 50
     ):
         problem(f"{where}.min_rows", "min_rows and max_rows must satisfy 0 <= min <= max <= 50")
     return Item(
-        id=str(item_id), type=kind, prompt=str(raw.get("prompt", "")).strip(),
-        help=str(raw.get("help") or "").strip(), required=bool(required),
-        max_length=max_length, options=options, scale=scale, reverse=bool(reverse),
+        id=str(item_id),
+        type=kind,
+        prompt=str(raw.get("prompt", "")).strip(),
+        help=str(raw.get("help") or "").strip(),
+        required=bool(required),
+        max_length=max_length,
+        options=options,
+        scale=scale,
+        reverse=bool(reverse),
         min_rows=min_rows if isinstance(min_rows, int) else 1,
-        max_rows=max_rows if isinstance(max_rows, int) else 10, tags=dict(tags),
+        max_rows=max_rows if isinstance(max_rows, int) else 10,
+        tags=dict(tags),
     )

@@ -51,7 +51,8 @@ class RepeatingList(FieldList):
         needed = max(self.item.min_rows, 1) if self.item.required else 0
         if len(filled) < needed:
             raise ValidationError(
-                "Please write at least one entry." if needed == 1
+                "Please write at least one entry."
+                if needed == 1
                 else f"Please write at least {needed} entries."
             )
 
@@ -96,11 +97,18 @@ def build_field(item: Item):
         return RadioField(choices=choices, validators=[first], **kwargs)
     if item.type == "multiple_choice":
         choices = [SelectChoice(o.value, o.label) for o in item.options]
-        validators = [InputRequired(message="Please choose at least one.")] if item.required \
+        validators = (
+            [InputRequired(message="Please choose at least one.")]
+            if item.required
             else [Optional()]
-        return SelectMultipleField(choices=choices, validators=validators,
-                                   widget=ListWidget(prefix_label=False),
-                                   option_widget=CheckboxInput(), **kwargs)
+        )
+        return SelectMultipleField(
+            choices=choices,
+            validators=validators,
+            widget=ListWidget(prefix_label=False),
+            option_widget=CheckboxInput(),
+            **kwargs,
+        )
     if item.type == "likert":
         scale = item.scale
         choices = [SelectChoice(str(p), scale.anchors.get(p, str(p))) for p in scale.points]
@@ -207,8 +215,11 @@ def display_value(item: Item, value) -> str | list[str]:
     if item.type == "ranking":
         return [f"{ORDINALS[i]}: {item.label_of(v)}" for i, v in enumerate(value) if v]
     if item.type == "likert":
-        return f"{value} – {item.scale.anchors[value]}" if item.scale and value in \
-            item.scale.anchors else str(value)
+        return (
+            f"{value} – {item.scale.anchors[value]}"
+            if item.scale and value in item.scale.anchors
+            else str(value)
+        )
     if item.type == "repeating_list":
         return list(value)
     return str(value)
@@ -240,8 +251,9 @@ def answers_to_formdata(definition: Definition, answers: dict, section_ids=None)
 
 def validation_errors(definition: Definition, answers: dict) -> dict[str, list[str]]:
     """Every item's problems with the stored answers, by item id (empty when valid)."""
-    form = form_class(definition)(formdata=answers_to_formdata(definition, answers),
-                                  meta={"csrf": False})
+    form = form_class(definition)(
+        formdata=answers_to_formdata(definition, answers), meta={"csrf": False}
+    )
     form.validate()
     errors = {}
     for item in definition.items:

@@ -34,13 +34,16 @@ def result_view(definition, response, name: str = "") -> dict | None:
         library = current_library()
         weakest = []
         for layer in scores.get("weakest") or []:
-            weakest.append({
-                "label": layer_label(layer),
-                "score": scores["layers"].get(layer),
-                "handouts": [(h.slug, h.title) for h in library.search(layer=layer)],
-                "exercises": [(d.slug, d.title) for d in library.ordered_exercises()
-                              if d.layer == layer],
-            })
+            weakest.append(
+                {
+                    "label": layer_label(layer),
+                    "score": scores["layers"].get(layer),
+                    "handouts": [(h.slug, h.title) for h in library.search(layer=layer)],
+                    "exercises": [
+                        (d.slug, d.title) for d in library.ordered_exercises() if d.layer == layer
+                    ],
+                }
+            )
         return {
             "kind": "house",
             "chart": house_profile_svg([(name or "Scores", scores["layers"])]),
@@ -67,24 +70,28 @@ def couple_result_view(definition, partners, submitted) -> dict | None:
             ranking = guess.answers.get(PREDICTION_ITEM)
             if ranking and any(ranking):
                 comparison = compare_prediction(list(ranking), actual.scores.get("ranking", []))
-                predictions.append({
-                    "guesser": guesser.display_name,
-                    "about": actual_partner.display_name,
-                    "guessed_first": LANGUAGE_NAMES.get(ranking[0]),
-                    "actual_first": LANGUAGE_NAMES.get(actual.scores.get("primary")),
-                    "comparison": comparison,
-                })
+                predictions.append(
+                    {
+                        "guesser": guesser.display_name,
+                        "about": actual_partner.display_name,
+                        "guessed_first": LANGUAGE_NAMES.get(ranking[0]),
+                        "actual_first": LANGUAGE_NAMES.get(actual.scores.get("primary")),
+                        "comparison": comparison,
+                    }
+                )
         return {
             "kind": "love_languages",
-            "chart": love_language_chart([(a.display_name, ra.scores["scores"]),
-                                          (b.display_name, rb.scores["scores"])]),
+            "chart": love_language_chart(
+                [(a.display_name, ra.scores["scores"]), (b.display_name, rb.scores["scores"])]
+            ),
             "homework": couple_homework(ra.scores, rb.scores, a.display_name, b.display_name),
             "predictions": predictions,
         }
     if definition.scorer == "house_checkup":
         return {
             "kind": "house",
-            "chart": house_profile_svg([(a.display_name, ra.scores["layers"]),
-                                        (b.display_name, rb.scores["layers"])]),
+            "chart": house_profile_svg(
+                [(a.display_name, ra.scores["layers"]), (b.display_name, rb.scores["layers"])]
+            ),
         }
     return None

@@ -15,8 +15,9 @@ class ConsentSignature(db.Model):
     __tablename__ = "consent_signatures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"),
-                                            index=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
     typed_name: Mapped[str] = mapped_column(String(120))
     consent_version: Mapped[int]
     text_signed: Mapped[str] = mapped_column(Text)
@@ -32,8 +33,7 @@ class RiskFlag(db.Model):
     __tablename__ = "risk_flags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"),
-                                           index=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
     label: Mapped[str] = mapped_column(String(200))
@@ -51,8 +51,7 @@ class HoldReview(db.Model):
     __tablename__ = "hold_reviews"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"),
-                                           index=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
     reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,14 +21,17 @@ def send_intake_packet(couple, therapist, due_on=None) -> list[Assignment]:
     slugs = [s for s in INTAKE_PACKET if library.exercise(s) is not None]
     created = []
     for partner in couple.partners:
-        created += assign_items(couple, [("exercise", s) for s in slugs], partner, due_on, "",
-                                therapist)
+        created += assign_items(
+            couple, [("exercise", s) for s in slugs], partner, due_on, "", therapist
+        )
     return created
 
 
 def sign_consent(partner, settings, typed_name: str) -> ConsentSignature:
     signature = ConsentSignature(
-        partner_id=partner.id, typed_name=typed_name, consent_version=settings.consent_version,
+        partner_id=partner.id,
+        typed_name=typed_name,
+        consent_version=settings.consent_version,
         text_signed=f"{settings.consent_text}\n\n{settings.sharing_policy_text}",
     )
     db.session.add(signature)
@@ -38,8 +41,10 @@ def sign_consent(partner, settings, typed_name: str) -> ConsentSignature:
 
 def latest_signature(partner) -> ConsentSignature | None:
     return db.session.execute(
-        select(ConsentSignature).where(ConsentSignature.partner_id == partner.id)
-        .order_by(ConsentSignature.signed_at.desc(), ConsentSignature.id.desc()).limit(1)
+        select(ConsentSignature)
+        .where(ConsentSignature.partner_id == partner.id)
+        .order_by(ConsentSignature.signed_at.desc(), ConsentSignature.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -65,8 +70,12 @@ def raise_flags(response: Response, definition) -> list[RiskFlag]:
         if item is None or answered < entry.get("at_least", 1):
             continue
         assignment = db.session.get(Assignment, response.assignment_id)
-        flag = RiskFlag(couple_id=assignment.couple_id, partner_id=response.partner_id,
-                        response_id=response.id, label=str(entry.get("label", "Needs review")))
+        flag = RiskFlag(
+            couple_id=assignment.couple_id,
+            partner_id=response.partner_id,
+            response_id=response.id,
+            label=str(entry.get("label", "Needs review")),
+        )
         db.session.add(flag)
         raised.append(flag)
     db.session.flush()
@@ -74,20 +83,25 @@ def raise_flags(response: Response, definition) -> list[RiskFlag]:
 
 
 def open_flags(couple) -> list[RiskFlag]:
-    return list(db.session.execute(
-        select(RiskFlag).where(RiskFlag.couple_id == couple.id, RiskFlag.reviewed_at.is_(None))
-        .order_by(RiskFlag.raised_at)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(RiskFlag)
+            .where(RiskFlag.couple_id == couple.id, RiskFlag.reviewed_at.is_(None))
+            .order_by(RiskFlag.raised_at)
+        ).scalars()
+    )
 
 
 def open_flag_counts(couple_ids: list[int]) -> dict[int, int]:
     if not couple_ids:
         return {}
-    return dict(db.session.execute(
-        select(RiskFlag.couple_id, func.count(RiskFlag.id))
-        .where(RiskFlag.couple_id.in_(couple_ids), RiskFlag.reviewed_at.is_(None))
-        .group_by(RiskFlag.couple_id)
-    ).all())
+    return dict(
+        db.session.execute(
+            select(RiskFlag.couple_id, func.count(RiskFlag.id))
+            .where(RiskFlag.couple_id.in_(couple_ids), RiskFlag.reviewed_at.is_(None))
+            .group_by(RiskFlag.couple_id)
+        ).all()
+    )
 
 
 def review_flag(flag: RiskFlag, therapist, note: str) -> None:
@@ -100,13 +114,18 @@ def review_flag(flag: RiskFlag, therapist, note: str) -> None:
 def hold_reason(couple) -> str | None:
     """Why conflict work waits for a review: a positive or unanswered safety screen since
     the last recorded review; None when there is no hold."""
-    screens = list(db.session.execute(
-        select(Assignment).where(Assignment.couple_id == couple.id,
-                                 Assignment.item_kind == "exercise",
-                                 Assignment.item_slug == SAFETY_SCREEN,
-                                 Assignment.removed_at.is_(None))
-        .order_by(Assignment.created_at, Assignment.id)
-    ).scalars())
+    screens = list(
+        db.session.execute(
+            select(Assignment)
+            .where(
+                Assignment.couple_id == couple.id,
+                Assignment.item_kind == "exercise",
+                Assignment.item_slug == SAFETY_SCREEN,
+                Assignment.removed_at.is_(None),
+            )
+            .order_by(Assignment.created_at, Assignment.id)
+        ).scalars()
+    )
     if not screens:
         return None
     last_review = db.session.execute(
@@ -118,17 +137,22 @@ def hold_reason(couple) -> str | None:
             if not screen.is_for(partner):
                 continue
             submitted = db.session.execute(
-                select(Response).where(Response.assignment_id == screen.id,
-                                       Response.partner_id == partner.id,
-                                       Response.status == "submitted")
-                .order_by(Response.version_no.desc()).limit(1)
+                select(Response)
+                .where(
+                    Response.assignment_id == screen.id,
+                    Response.partner_id == partner.id,
+                    Response.status == "submitted",
+                )
+                .order_by(Response.version_no.desc())
+                .limit(1)
             ).scalar_one_or_none()
             if submitted is None:
                 if last_review is None or last_review < screen.created_at:
                     reasons.append(f"{partner.display_name} has not answered the safety screen")
                 continue
             positive = db.session.scalar(
-                select(func.count(RiskFlag.id)).where(RiskFlag.response_id == submitted.id))
+                select(func.count(RiskFlag.id)).where(RiskFlag.response_id == submitted.id)
+            )
             if positive and (last_review is None or last_review < submitted.submitted_at):
                 reasons.append(f"{partner.display_name}'s safety screen needs review")
     return "; ".join(reasons) or None

@@ -30,8 +30,9 @@ def send_packet(couple_id):
         abort(400)
     created = services.send_intake_packet(couple, current_user)
     for assignment in created:
-        record_event("assignment_created", actor=current_user, target=assignment,
-                     couple_id=couple.id)
+        record_event(
+            "assignment_created", actor=current_user, target=assignment, couple_id=couple.id
+        )
     record_event("intake_packet_sent", actor=current_user, target=couple, couple_id=couple.id)
     db.session.commit()
     notify.send_new_assignment_emails(couple, created)
@@ -64,8 +65,9 @@ def review_hold(couple_id):
     form = ReviewForm(prefix="hold")
     if form.validate_on_submit():
         review = services.record_hold_review(couple, current_user, form.note.data)
-        record_event("conflict_hold_reviewed", actor=current_user, target=review,
-                     couple_id=couple.id)
+        record_event(
+            "conflict_hold_reviewed", actor=current_user, target=review, couple_id=couple.id
+        )
         db.session.commit()
         flash("Review recorded: conflict work can be assigned again.", "info")
     else:
@@ -88,10 +90,13 @@ def consent():
         flash("Thank you: your consent is signed.", "info")
         return redirect(url_for("portal.home"), code=303)
     signature = services.latest_signature(partners[0])
-    return render_template("intake/consent.html", form=form, settings=settings,
-                           signature=signature,
-                           current=signature is not None
-                           and signature.consent_version == settings.consent_version)
+    return render_template(
+        "intake/consent.html",
+        form=form,
+        settings=settings,
+        signature=signature,
+        current=signature is not None and signature.consent_version == settings.consent_version,
+    )
 
 
 @bp.get("/couples/<int:couple_id>/intake-report.pdf")
@@ -103,11 +108,13 @@ def report(couple_id):
     from clinic.reports.render import practice_context, render_pdf
 
     couple = get_couple_or_404(current_user, couple_id)
-    data = render_pdf("pdf/intake_report.html", report_context(couple),
-                      practice=practice_context(read_practice_settings()),
-                      ref=f"intake-report:{couple.id}")
-    record_event("intake_report_downloaded", actor=current_user, target=couple,
-                 couple_id=couple.id)
+    data = render_pdf(
+        "pdf/intake_report.html",
+        report_context(couple),
+        practice=practice_context(read_practice_settings()),
+        ref=f"intake-report:{couple.id}",
+    )
+    record_event("intake_report_downloaded", actor=current_user, target=couple, couple_id=couple.id)
     db.session.commit()
     return pdf_response(data, "intake-report.pdf")
 
@@ -126,15 +133,20 @@ def progress(couple_id):
     rows = db.session.execute(
         select(Response, Assignment.item_slug)
         .join(Assignment, Assignment.id == Response.assignment_id)
-        .where(Assignment.couple_id == couple.id, Assignment.removed_at.is_(None),
-               Assignment.item_kind == "exercise", Response.status == "submitted")
+        .where(
+            Assignment.couple_id == couple.id,
+            Assignment.removed_at.is_(None),
+            Assignment.item_kind == "exercise",
+            Response.status == "submitted",
+        )
         .order_by(Response.submitted_at)
     ).all()
     names = {p.id: p.display_name for p in couple.partners}
     by_measure: dict[str, dict[str, list]] = {}
     for response, slug in rows:
         by_measure.setdefault(slug, {}).setdefault(names.get(response.partner_id, "?"), []).append(
-            (response.submitted_at.date(), response.scores or {}))
+            (response.submitted_at.date(), response.scores or {})
+        )
     charts = []
     library = current_library()
     for slug, people in by_measure.items():
@@ -142,12 +154,15 @@ def progress(couple_id):
         if definition is None or definition.scorer != "sum":
             continue
         series, low, high, bands, cutoffs = series_for(definition, people)
-        charts.append({
-            "title": definition.title,
-            "svg": measure_progress_svg(definition.title, series, low=low, high=high,
-                                        bands=bands, cutoffs=cutoffs),
-            "rows": progress_rows(series),
-        })
+        charts.append(
+            {
+                "title": definition.title,
+                "svg": measure_progress_svg(
+                    definition.title, series, low=low, high=high, bands=bands, cutoffs=cutoffs
+                ),
+                "rows": progress_rows(series),
+            }
+        )
     record_event("measures_viewed", actor=current_user, target=couple, couple_id=couple.id)
     db.session.commit()
     return render_template("intake/progress.html", couple=couple, charts=charts)
@@ -172,8 +187,12 @@ def fhir_export(couple_id, partner_id):
     rows = db.session.execute(
         select(Response, Assignment.item_slug)
         .join(Assignment, Assignment.id == Response.assignment_id)
-        .where(Assignment.couple_id == couple.id, Response.partner_id == partner.id,
-               Response.status == "submitted", Assignment.item_kind == "exercise")
+        .where(
+            Assignment.couple_id == couple.id,
+            Response.partner_id == partner.id,
+            Response.status == "submitted",
+            Assignment.item_kind == "exercise",
+        )
         .order_by(Response.submitted_at)
     ).all()
     entries, seen = [], set()
@@ -184,10 +203,18 @@ def fhir_export(couple_id, partner_id):
         if slug not in seen:
             seen.add(slug)
             entries.append({"resource": questionnaire_resource(definition)})
-        entries.append({"resource": questionnaire_response_resource(
-            definition, response.answers, response_id=response.id,
-            subject_ref=f"Patient/partner-{partner.id}", authored=response.submitted_at,
-            status="completed")})
+        entries.append(
+            {
+                "resource": questionnaire_response_resource(
+                    definition,
+                    response.answers,
+                    response_id=response.id,
+                    subject_ref=f"Patient/partner-{partner.id}",
+                    authored=response.submitted_at,
+                    status="completed",
+                )
+            }
+        )
     record_event("responses_exported", actor=current_user, target=partner, couple_id=couple.id)
     db.session.commit()
     result = jsonify({"resourceType": "Bundle", "type": "collection", "entry": entries})

@@ -25,8 +25,10 @@ def index():
     q, layer, tag = filters.q.data or "", filters.layer.data or "", filters.tag.data or ""
     handouts = library.search(q, layer, tag)
     exercises = [
-        d for d in library.ordered_exercises()
-        if (not layer or d.layer == layer) and not tag
+        d
+        for d in library.ordered_exercises()
+        if (not layer or d.layer == layer)
+        and not tag
         and (not q or q.casefold() in f"{d.title} {d.summary}".casefold())
     ]
     own = [
@@ -157,7 +159,7 @@ def worksheet(slug):
     if definition is None:
         abort(404)
     fillable = request.args.get("fillable") == "1"
-    data = worksheet_pdf(definition, practice_context(read_practice_settings()),
-                         fillable=fillable)
-    return pdf_response(data, exercise_filename(definition, "fillable" if fillable
-                                                else "worksheet"))
+    data = worksheet_pdf(definition, practice_context(read_practice_settings()), fillable=fillable)
+    return pdf_response(
+        data, exercise_filename(definition, "fillable" if fillable else "worksheet")
+    )

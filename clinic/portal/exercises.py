@@ -61,8 +61,11 @@ def latest_submitted(assignment, partner) -> Response | None:
 
     return db.session.execute(
         select(Response)
-        .where(Response.assignment_id == assignment.id, Response.partner_id == partner.id,
-               Response.status == "submitted")
+        .where(
+            Response.assignment_id == assignment.id,
+            Response.partner_id == partner.id,
+            Response.status == "submitted",
+        )
         .order_by(Response.version_no.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -79,13 +82,23 @@ def shared_by_partner(assignment, partner):
     return other, response
 
 
-def render_exercise(assignment, partner, definition, response, page, form=None, status=200,
-                    errors=None, message=None):
+def render_exercise(
+    assignment,
+    partner,
+    definition,
+    response,
+    page,
+    form=None,
+    status=200,
+    errors=None,
+    message=None,
+):
     section = definition.sections[page]
     answers = response.answers if response else {}
     if form is None:
         form = form_class(definition, [section.id])(
-            formdata=answers_to_formdata(definition, answers, [section.id]))
+            formdata=answers_to_formdata(definition, answers, [section.id])
+        )
         grow = request.args.get("add")
         if grow in form._fields and hasattr(form[grow], "append_entry"):
             field = form[grow]
@@ -151,23 +164,33 @@ def save(assignment_id):
         responses.save_draft(response, answers, seen_lock_version())
     except responses.StaleDraft:
         db.session.rollback()
-        return render_exercise(assignment, partner, definition, response, page, form=form,
-                               status=409, message=STALE)
+        return render_exercise(
+            assignment, partner, definition, response, page, form=form, status=409, message=STALE
+        )
     action = request.form.get("action", "save")
     if action == "submit":
         errors = validation_errors(definition, answers)
         if errors:
             db.session.commit()
             first_page = section_of(definition, next(iter(errors)))
-            flash("Your answers are saved. A few questions still need an answer before you "
-                  "can submit.", "error")
-            return redirect(url_for("portal.exercise", assignment_id=assignment.id,
-                                    page=first_page, check=1), code=303)
+            flash(
+                "Your answers are saved. A few questions still need an answer before you "
+                "can submit.",
+                "error",
+            )
+            return redirect(
+                url_for("portal.exercise", assignment_id=assignment.id, page=first_page, check=1),
+                code=303,
+            )
         responses.submit_response(response, answers, definition, response.lock_version)
         from clinic.audit.services import record_event
 
-        record_event("response_submitted", actor=current_user, target=response,
-                     couple_id=assignment.couple_id)
+        record_event(
+            "response_submitted",
+            actor=current_user,
+            target=response,
+            couple_id=assignment.couple_id,
+        )
         db.session.commit()
         flash("Submitted. Thank you.", "info")
         return redirect(url_for("portal.result", assignment_id=assignment.id), code=303)
@@ -179,8 +202,9 @@ def save(assignment_id):
         extra["add"] = action.partition(":")[2]
     if action == "save":
         flash(f"Draft saved at {response.saved_at:%H:%M} (UTC).", "info")
-    return redirect(url_for("portal.exercise", assignment_id=assignment.id, page=target,
-                            **extra), code=303)
+    return redirect(
+        url_for("portal.exercise", assignment_id=assignment.id, page=target, **extra), code=303
+    )
 
 
 @bp.post("/assignments/<int:assignment_id>/autosave")
@@ -213,8 +237,9 @@ def result(assignment_id):
     other, shared = shared_by_partner(assignment, partner)
     couple_view = None
     if shared is not None and response.is_shared:
-        couple_view = couple_result_view(definition, [partner, other],
-                                         {partner.id: response, other.id: shared})
+        couple_view = couple_result_view(
+            definition, [partner, other], {partner.id: response, other.id: shared}
+        )
     return render_template(
         "portal/result.html",
         assignment=assignment,
@@ -247,8 +272,12 @@ def share(assignment_id):
         abort(404)
     responses.set_visibility(response, shared, definition)
     db.session.commit()
-    flash("Your partner can now see these answers." if shared
-          else "These answers are private again: only you and your therapist see them.", "info")
+    flash(
+        "Your partner can now see these answers."
+        if shared
+        else "These answers are private again: only you and your therapist see them.",
+        "info",
+    )
     return redirect(url_for("portal.result", assignment_id=assignment.id), code=303)
 
 
@@ -258,8 +287,11 @@ def again(assignment_id):
     """Start the next administration of a repeated questionnaire."""
     assignment, partner, _definition = load_exercise(assignment_id)
     current = responses.current_response(assignment, partner)
-    if (current is None or not ActionForm().validate_on_submit()
-            or not responses.due_again(assignment, current, utcnow())):
+    if (
+        current is None
+        or not ActionForm().validate_on_submit()
+        or not responses.due_again(assignment, current, utcnow())
+    ):
         abort(404)
     responses.start_administration(current)
     db.session.commit()
@@ -296,8 +328,9 @@ def salvage_draft(user, assignment_id: int, formdata) -> bool:
     response = responses.start_draft(assignment, partner, definition)
     if response.is_submitted:
         return False
-    form = form_class(definition, [definition.sections[page].id])(formdata=formdata,
-                                                                   meta={"csrf": False})
+    form = form_class(definition, [definition.sections[page].id])(
+        formdata=formdata, meta={"csrf": False}
+    )
     answers = answers_from_form(definition, form, response.answers)
     try:
         seen = int(formdata.get("lock_version", ""))
@@ -336,12 +369,15 @@ def exercise_pdf(assignment, partner):
     practice = practice_context(read_practice_settings())
     response = latest_submitted(assignment, partner)
     if response is None:
-        data = worksheet_pdf(definition, practice, fillable=True,
-                             prepared_for=partner.display_name)
+        data = worksheet_pdf(definition, practice, fillable=True, prepared_for=partner.display_name)
         return pdf_response(data, exercise_filename(definition, "fillable"))
     data = response_pdf(
-        definition, practice, response.answers,
-        result_view(definition, response, partner.display_name), partner.display_name,
-        response.submitted_at.date(), response.therapist_comment,
+        definition,
+        practice,
+        response.answers,
+        result_view(definition, response, partner.display_name),
+        partner.display_name,
+        response.submitted_at.date(),
+        response.therapist_comment,
     )
     return pdf_response(data, exercise_filename(definition, "answers"))

@@ -24,22 +24,29 @@ def home():
         assignments = services.assignments_for_partner(partner)
         mine = responses.current_responses_of(partner, assignments)
         for assignment in assignments:
-            items.append(services.portal_item(assignment, partner, mine.get(assignment.id),
-                                              today))
+            items.append(services.portal_item(assignment, partner, mine.get(assignment.id), today))
     from clinic.sessions.services import released_notes
     from clinic.sessions.summary import long_date
 
-    summaries = [{"id": n.id, "date": long_date(n.session_at)}
-                 for n in released_notes([p.couple_id for p in partners])]
+    summaries = [
+        {"id": n.id, "date": long_date(n.session_at)}
+        for n in released_notes([p.couple_id for p in partners])
+    ]
     from clinic.accounts.services import read_practice_settings
     from clinic.intake.services import has_signed_current
 
     settings = read_practice_settings()
-    needs_consent = any(i["title"] and i["assignment"].item_slug == "intake-questionnaire"
-                        for i in items) and not all(has_signed_current(p, settings)
-                                                     for p in partners)
-    return render_template("portal/home.html", partners=partners, items=items, today=today,
-                           summaries=summaries, needs_consent=needs_consent)
+    needs_consent = any(
+        i["title"] and i["assignment"].item_slug == "intake-questionnaire" for i in items
+    ) and not all(has_signed_current(p, settings) for p in partners)
+    return render_template(
+        "portal/home.html",
+        partners=partners,
+        items=items,
+        today=today,
+        summaries=summaries,
+        needs_consent=needs_consent,
+    )
 
 
 @bp.get("/assignments/<int:assignment_id>")

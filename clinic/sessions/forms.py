@@ -23,8 +23,9 @@ LONG = 20_000
 
 
 def checkboxes(label, **kwargs):
-    return SelectMultipleField(label, widget=ListWidget(prefix_label=False),
-                               option_widget=CheckboxInput(), **kwargs)
+    return SelectMultipleField(
+        label, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(), **kwargs
+    )
 
 
 class NewNoteForm(FlaskForm):
@@ -44,20 +45,27 @@ class NewNoteForm(FlaskForm):
 class SessionNoteForm(FlaskForm):
     session_date = DateField("Date of the session", validators=[InputRequired()])
     session_time = TimeField("Time", validators=[InputRequired()])
-    duration_minutes = IntegerField("Length in minutes", default=50,
-                                    validators=[InputRequired(), NumberRange(5, 600)])
-    attendees = checkboxes("Who attended", validators=[
-        InputRequired(message="Tick who attended.")])
-    layers = checkboxes("Layers worked on", validators=[Optional()],
-                        choices=[SelectChoice(k, v) for k, v in LAYERS.items()])
-    talked_about = TextAreaField("What we talked about (the couple sees this)",
-                                 validators=[Optional(), Length(max=LONG)])
-    noticed = TextAreaField("What we noticed (the couple sees this)",
-                            validators=[Optional(), Length(max=LONG)])
-    practise = TextAreaField("What to practise (the couple sees this)",
-                             validators=[Optional(), Length(max=LONG)])
+    duration_minutes = IntegerField(
+        "Length in minutes", default=50, validators=[InputRequired(), NumberRange(5, 600)]
+    )
+    attendees = checkboxes("Who attended", validators=[InputRequired(message="Tick who attended.")])
+    layers = checkboxes(
+        "Layers worked on",
+        validators=[Optional()],
+        choices=[SelectChoice(k, v) for k, v in LAYERS.items()],
+    )
+    talked_about = TextAreaField(
+        "What we talked about (the couple sees this)", validators=[Optional(), Length(max=LONG)]
+    )
+    noticed = TextAreaField(
+        "What we noticed (the couple sees this)", validators=[Optional(), Length(max=LONG)]
+    )
+    practise = TextAreaField(
+        "What to practise (the couple sees this)", validators=[Optional(), Length(max=LONG)]
+    )
     clinician_notes = TextAreaField(
-        "Clinician notes (never shown to the couple)", validators=[Optional(), Length(max=LONG)],
+        "Clinician notes (never shown to the couple)",
+        validators=[Optional(), Length(max=LONG)],
         description="Stay in the clinic: not in the portal, the client summary or any export.",
     )
     next_date = DateField("Next appointment (optional)", validators=[Optional()])
@@ -65,8 +73,7 @@ class SessionNoteForm(FlaskForm):
 
     def __init__(self, couple, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.attendees.choices = [SelectChoice(str(p.id), p.display_name)
-                                  for p in couple.partners]
+        self.attendees.choices = [SelectChoice(str(p.id), p.display_name) for p in couple.partners]
 
     def validate_next_time(self, field):
         if field.data and not self.next_date.data:
@@ -105,6 +112,7 @@ class SessionNoteForm(FlaskForm):
 
 
 class AddendumForm(FlaskForm):
-    text = TextAreaField("Addendum", validators=[InputRequired(), Length(max=LONG)],
-                         filters=[strip_filter])
+    text = TextAreaField(
+        "Addendum", validators=[InputRequired(), Length(max=LONG)], filters=[strip_filter]
+    )
     clinician_only = BooleanField("Clinician only (not in the couple's summary)", default=True)

@@ -21,8 +21,7 @@ class SessionNote(db.Model):
     __table_args__ = (CheckConstraint("status IN ('draft', 'final')", name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"),
-                                           index=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
     therapist_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     session_at: Mapped[datetime]
     duration_minutes: Mapped[int] = mapped_column(default=50)
@@ -63,8 +62,9 @@ class SessionAddendum(db.Model):
     __tablename__ = "session_addenda"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    note_id: Mapped[int] = mapped_column(ForeignKey("session_notes.id", ondelete="CASCADE"),
-                                         index=True)
+    note_id: Mapped[int] = mapped_column(
+        ForeignKey("session_notes.id", ondelete="CASCADE"), index=True
+    )
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     text: Mapped[str] = mapped_column(Text)
     is_clinician_only: Mapped[bool] = mapped_column(default=True)

@@ -8,8 +8,17 @@ from clinic.extensions import db
 from clinic.sessions.models import SessionAddendum, SessionNote
 from clinic.sessions.templates_data import SESSION_TEMPLATES
 
-NOTE_FIELDS = ("session_at", "duration_minutes", "attendees", "layers", "talked_about",
-               "noticed", "practise", "clinician_notes", "next_appointment_at")
+NOTE_FIELDS = (
+    "session_at",
+    "duration_minutes",
+    "attendees",
+    "layers",
+    "talked_about",
+    "noticed",
+    "practise",
+    "clinician_notes",
+    "next_appointment_at",
+)
 
 
 class StaleNote(Exception):
@@ -45,8 +54,11 @@ def save_note(note: SessionNote, data: dict, seen_lock_version: int) -> SessionN
     values = {key: data[key] for key in NOTE_FIELDS if key in data}
     result = db.session.execute(
         update(SessionNote)
-        .where(SessionNote.id == note.id, SessionNote.lock_version == seen_lock_version,
-               SessionNote.status == "draft")
+        .where(
+            SessionNote.id == note.id,
+            SessionNote.lock_version == seen_lock_version,
+            SessionNote.status == "draft",
+        )
         .values(**values, lock_version=SessionNote.lock_version + 1, saved_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -68,8 +80,9 @@ def finalise_note(note: SessionNote, therapist) -> None:
 def add_addendum(note: SessionNote, author, text: str, clinician_only: bool) -> SessionAddendum:
     if not note.is_final:
         raise ValueError("only a finalised note takes addenda")
-    addendum = SessionAddendum(note_id=note.id, author_id=author.id, text=text,
-                               is_clinician_only=clinician_only)
+    addendum = SessionAddendum(
+        note_id=note.id, author_id=author.id, text=text, is_clinician_only=clinician_only
+    )
     db.session.add(addendum)
     db.session.flush()
     return addendum
@@ -85,7 +98,8 @@ def release_summary(note: SessionNote) -> None:
 def notes_of(couple) -> list[SessionNote]:
     return list(
         db.session.execute(
-            select(SessionNote).where(SessionNote.couple_id == couple.id)
+            select(SessionNote)
+            .where(SessionNote.couple_id == couple.id)
             .order_by(SessionNote.session_at.desc(), SessionNote.id.desc())
         ).scalars()
     )
@@ -96,8 +110,8 @@ def released_notes(couple_ids: list[int]) -> list[SessionNote]:
         return []
     return list(
         db.session.execute(
-            select(SessionNote).where(SessionNote.couple_id.in_(couple_ids),
-                                      SessionNote.released_at.is_not(None))
+            select(SessionNote)
+            .where(SessionNote.couple_id.in_(couple_ids), SessionNote.released_at.is_not(None))
             .order_by(SessionNote.session_at.desc())
         ).scalars()
     )

@@ -22,19 +22,26 @@ def first_name(name: str) -> str:
 
 
 def homework_of(note) -> list[Assignment]:
-    return list(db.session.execute(
-        select(Assignment).where(Assignment.session_note_id == note.id,
-                                 Assignment.removed_at.is_(None))
-        .order_by(Assignment.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(Assignment)
+            .where(Assignment.session_note_id == note.id, Assignment.removed_at.is_(None))
+            .order_by(Assignment.id)
+        ).scalars()
+    )
 
 
 def latest_submitted(couple) -> dict[tuple[int, int], Response]:
     """Each (assignment, partner)'s latest submitted response in the couple's exercises."""
     rows = db.session.execute(
-        select(Response).join(Assignment, Assignment.id == Response.assignment_id)
-        .where(Assignment.couple_id == couple.id, Assignment.removed_at.is_(None),
-               Assignment.item_kind == "exercise", Response.status == "submitted")
+        select(Response)
+        .join(Assignment, Assignment.id == Response.assignment_id)
+        .where(
+            Assignment.couple_id == couple.id,
+            Assignment.removed_at.is_(None),
+            Assignment.item_kind == "exercise",
+            Response.status == "submitted",
+        )
         .order_by(Response.version_no)
     ).scalars()
     return {(r.assignment_id, r.partner_id): r for r in rows}
@@ -46,12 +53,16 @@ def summary_context(note, clinician: bool = False) -> dict:
     names = {p.id: first_name(p.display_name) for p in partners}
     homework = []
     for assignment in homework_of(note):
-        homework.append({
-            "title": title_of(assignment) or "An item from your therapist",
-            "due": long_date(assignment.due_on) if assignment.due_on else None,
-            "for": names.get(assignment.partner_id, "Both") if assignment.partner_id else "Both",
-            "where": WHERE,
-        })
+        homework.append(
+            {
+                "title": title_of(assignment) or "An item from your therapist",
+                "due": long_date(assignment.due_on) if assignment.due_on else None,
+                "for": names.get(assignment.partner_id, "Both")
+                if assignment.partner_id
+                else "Both",
+                "where": WHERE,
+            }
+        )
     submitted = latest_submitted(couple)
     exercise_ids = sorted({a_id for a_id, _p in submitted})
     shared_results = []
@@ -65,21 +76,27 @@ def summary_context(note, clinician: bool = False) -> dict:
         if len(partners) == 2 and all(r is not None and r.is_shared for r in mine.values()):
             view = couple_result_view(definition, partners, mine)
             if view:
-                shared_results.append({"title": definition.title, "chart": view["chart"],
-                                       "lines": list(view.get("homework", []))})
+                shared_results.append(
+                    {
+                        "title": definition.title,
+                        "chart": view["chart"],
+                        "lines": list(view.get("homework", [])),
+                    }
+                )
         if clinician:
             for partner in partners:
                 response = mine.get(partner.id)
-                result = result_view(definition, response, names[partner.id]) if response \
-                    else None
+                result = result_view(definition, response, names[partner.id]) if response else None
                 if result:
-                    scores.append({
-                        "person": names[partner.id],
-                        "title": definition.title,
-                        "chart": result.get("chart"),
-                        "lines": score_lines(result),
-                        "band": result.get("band"),
-                    })
+                    scores.append(
+                        {
+                            "person": names[partner.id],
+                            "title": definition.title,
+                            "chart": result.get("chart"),
+                            "lines": score_lines(result),
+                            "band": result.get("band"),
+                        }
+                    )
     context = {
         "title": "Session summary",
         "session": {
@@ -94,28 +111,41 @@ def summary_context(note, clinician: bool = False) -> dict:
         "practise": note.practise,
         "homework": homework,
         "shared_results": shared_results,
-        "next_appointment": (f"{long_date(note.next_appointment_at)} at "
-                             f"{note.next_appointment_at:%H:%M}"
-                             if note.next_appointment_at else None),
-        "finalised": ({"by": note.finalised_by.display_name,
-                       "at": f"{long_date(note.finalised_at)} {note.finalised_at:%H:%M}"}
-                      if note.finalised_at and note.finalised_by else None),
+        "next_appointment": (
+            f"{long_date(note.next_appointment_at)} at {note.next_appointment_at:%H:%M}"
+            if note.next_appointment_at
+            else None
+        ),
+        "finalised": (
+            {
+                "by": note.finalised_by.display_name,
+                "at": f"{long_date(note.finalised_at)} {note.finalised_at:%H:%M}",
+            }
+            if note.finalised_at and note.finalised_by
+            else None
+        ),
         "addenda": [addendum_values(a) for a in note.addenda if not a.is_clinician_only],
     }
     if clinician:
-        context.update({
-            "clinician_notes": note.clinician_notes,
-            "clinician_addenda": [addendum_values(a) for a in note.addenda
-                                  if a.is_clinician_only],
-            "scores": scores,
-            "flags": [],
-        })
+        context.update(
+            {
+                "clinician_notes": note.clinician_notes,
+                "clinician_addenda": [
+                    addendum_values(a) for a in note.addenda if a.is_clinician_only
+                ],
+                "scores": scores,
+                "flags": [],
+            }
+        )
     return context
 
 
 def addendum_values(addendum) -> dict:
-    return {"at": f"{long_date(addendum.created_at)} {addendum.created_at:%H:%M}",
-            "by": addendum.author.display_name, "text": addendum.text}
+    return {
+        "at": f"{long_date(addendum.created_at)} {addendum.created_at:%H:%M}",
+        "by": addendum.author.display_name,
+        "text": addendum.text,
+    }
 
 
 def score_lines(result: dict) -> list[str]:
@@ -125,14 +155,21 @@ def score_lines(result: dict) -> list[str]:
             lines.insert(0, f"Most important: {result['primary']}")
         return lines
     if result["kind"] == "house":
-        return [f"{name}: {value if value is not None else 'not answered'}"
-                for name, value in result["layers"]]
+        return [
+            f"{name}: {value if value is not None else 'not answered'}"
+            for name, value in result["layers"]
+        ]
     total = result.get("total")
-    return [f"Total: {total if total is not None else 'not complete'}"
-            + (f" of {result['max']}" if result.get("max") else "")]
+    return [
+        f"Total: {total if total is not None else 'not complete'}"
+        + (f" of {result['max']}" if result.get("max") else "")
+    ]
 
 
 def homework_handouts(note) -> list:
     """The handouts given as homework in this note, for a packet after the summary."""
-    return [h for a in homework_of(note) if a.item_kind != "exercise"
-            and (h := handout_of(a)) is not None]
+    return [
+        h
+        for a in homework_of(note)
+        if a.item_kind != "exercise" and (h := handout_of(a)) is not None
+    ]

@@ -1,11 +1,9 @@
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from clinic.assignments import notify
 from clinic.assignments.forms import AssignForm
-from clinic.assignments.services import assign_items, resolve_items
 from clinic.audit.services import record_event
-from clinic.couples.access import get_couple_or_404, get_partner_or_404
+from clinic.couples.access import get_couple_or_404
 from clinic.couples.forms import ActionForm
 from clinic.db import utcnow
 from clinic.extensions import db
@@ -17,9 +15,11 @@ from clinic.sessions.summary import homework_handouts, homework_of, summary_cont
 
 bp = Blueprint("sessions", __name__)
 
-STALE = ("This note was saved from another window after this page was opened, so nothing "
-         "was saved here and nothing was overwritten. Your text is still below: copy what you "
-         "need, then reload.")
+STALE = (
+    "This note was saved from another window after this page was opened, so nothing "
+    "was saved here and nothing was overwritten. Your text is still below: copy what you "
+    "need, then reload."
+)
 
 
 def get_note_or_404(couple, note_id) -> SessionNote:
@@ -40,12 +40,13 @@ def new(couple_id):
     form = NewNoteForm()
     if request.method == "GET":
         now = utcnow()
-        form.session_date.data, form.session_time.data = now.date(), now.time().replace(
-            second=0, microsecond=0)
+        form.session_date.data, form.session_time.data = (
+            now.date(),
+            now.time().replace(second=0, microsecond=0),
+        )
     if form.validate_on_submit():
         note = services.start_note(couple, current_user, form.session_at(), form.template.data)
-        record_event("session_note_created", actor=current_user, target=note,
-                     couple_id=couple.id)
+        record_event("session_note_created", actor=current_user, target=note, couple_id=couple.id)
         db.session.commit()
         return redirect(note_url(note, "sessions.edit"), code=303)
     return render_template("sessions/new.html", couple=couple, form=form)
@@ -73,11 +74,15 @@ def edit(couple_id, note_id):
     if action == "finalise":
         if not valid:
             db.session.commit()  # the draft is kept; the errors are shown beside the fields
-            return render_edit(couple, note, form, status=200,
-                               message="The draft is saved. Fix the marked fields to finalise.")
+            return render_edit(
+                couple,
+                note,
+                form,
+                status=200,
+                message="The draft is saved. Fix the marked fields to finalise.",
+            )
         services.finalise_note(note, current_user)
-        record_event("session_note_finalised", actor=current_user, target=note,
-                     couple_id=couple.id)
+        record_event("session_note_finalised", actor=current_user, target=note, couple_id=couple.id)
         db.session.commit()
         flash("The note is finalised and signed. Later changes are addenda.", "info")
         return redirect(note_url(note), code=303)
@@ -94,16 +99,21 @@ def seen_lock() -> int:
 
 
 def render_edit(couple, note, form, message=None, status=200):
-    return render_template("sessions/edit.html", couple=couple, note=note, form=form,
-                           message=message, lock_version=note.lock_version,
-                           homework=homework_rows(note)), status
+    return render_template(
+        "sessions/edit.html",
+        couple=couple,
+        note=note,
+        form=form,
+        message=message,
+        lock_version=note.lock_version,
+        homework=homework_rows(note),
+    ), status
 
 
 def homework_rows(note):
     from clinic.assignments.services import title_of
 
-    return [{"title": title_of(a) or "Withdrawn item", "assignment": a}
-            for a in homework_of(note)]
+    return [{"title": title_of(a) or "Withdrawn item", "assignment": a} for a in homework_of(note)]
 
 
 @bp.post("/couples/<int:couple_id>/sessions/<int:note_id>/autosave")
@@ -133,8 +143,12 @@ def show(couple_id, note_id):
     from clinic.assignments.views import item_choices
 
     return render_template(
-        "sessions/show.html", couple=couple, note=note, context=summary_context(note, True),
-        addendum_form=AddendumForm(), action_form=ActionForm(),
+        "sessions/show.html",
+        couple=couple,
+        note=note,
+        context=summary_context(note, True),
+        addendum_form=AddendumForm(),
+        action_form=ActionForm(),
         homework_form=AssignForm(couple, item_choices(current_user)),
         homework=homework_rows(note),
     )
@@ -149,10 +163,10 @@ def addendum(couple_id, note_id):
     if not note.is_final:
         abort(404)
     if form.validate_on_submit():
-        added = services.add_addendum(note, current_user, form.text.data,
-                                      form.clinician_only.data)
-        record_event("session_addendum_added", actor=current_user, target=added,
-                     couple_id=couple.id)
+        added = services.add_addendum(note, current_user, form.text.data, form.clinician_only.data)
+        record_event(
+            "session_addendum_added", actor=current_user, target=added, couple_id=couple.id
+        )
         db.session.commit()
         flash("Addendum added.", "info")
     else:
@@ -169,8 +183,7 @@ def release(couple_id, note_id):
         flash("Finalise the note before releasing its summary.", "error")
         return redirect(note_url(note), code=303)
     services.release_summary(note)
-    record_event("session_summary_released", actor=current_user, target=note,
-                 couple_id=couple.id)
+    record_event("session_summary_released", actor=current_user, target=note, couple_id=couple.id)
     db.session.commit()
     flash("The summary is now in the couple's portal.", "info")
     return redirect(note_url(note), code=303)
@@ -185,21 +198,10 @@ def homework(couple_id, note_id):
     couple = get_couple_or_404(current_user, couple_id)
     note = get_note_or_404(couple, note_id)
     form = AssignForm(couple, item_choices(current_user))
-    from clinic.assignments.views import held_back
+    from clinic.assignments.views import assign_from_form, held_back
 
     if form.validate_on_submit() and not held_back(couple, form):
-        items = resolve_items(current_user, form.items.data)
-        partner = None
-        if form.recipient.data != "both":
-            partner = get_partner_or_404(current_user, couple, int(form.recipient.data))
-        created = assign_items(couple, items, partner, form.due_on.data, form.note.data,
-                               current_user)
-        for assignment in created:
-            assignment.session_note_id = note.id
-            record_event("assignment_created", actor=current_user, target=assignment,
-                         couple_id=couple.id)
-        db.session.commit()
-        notify.send_new_assignment_emails(couple, created)
+        created = assign_from_form(couple, form, session_note=note)
         flash(f"{len(created)} item(s) given as homework.", "info")
     else:
         problems = [e for errors in form.errors.values() for e in errors]
@@ -218,9 +220,12 @@ def summary_response(note, clinician: bool, packet: bool = False):
 
     handouts = homework_handouts(note) if packet else ()
     try:
-        data = session_summary_pdf(summary_context(note, clinician),
-                                   practice_context(read_practice_settings()),
-                                   clinician=clinician, handouts=handouts)
+        data = session_summary_pdf(
+            summary_context(note, clinician),
+            practice_context(read_practice_settings()),
+            clinician=clinician,
+            handouts=handouts,
+        )
     except PdfTooLarge as error:
         return render_error(413, "Too large to print", str(error))
     return pdf_response(data, summary_filename(clinician))
@@ -240,14 +245,14 @@ def summary_pdf(couple_id, note_id):
 def clinician_pdf(couple_id, note_id):
     couple = get_couple_or_404(current_user, couple_id)
     note = get_note_or_404(couple, note_id)
-    record_event("clinician_summary_downloaded", actor=current_user, target=note,
-                 couple_id=couple.id)
+    record_event(
+        "clinician_summary_downloaded", actor=current_user, target=note, couple_id=couple.id
+    )
     db.session.commit()
     return summary_response(note, clinician=True)
 
 
-TIMELINE_KINDS = {"session": "Sessions", "assignment": "Assignments",
-                  "submission": "Submissions"}
+TIMELINE_KINDS = {"session": "Sessions", "assignment": "Assignments", "submission": "Submissions"}
 
 
 @bp.get("/couples/<int:couple_id>/timeline")
@@ -262,36 +267,59 @@ def timeline(couple_id):
 
     couple = get_couple_or_404(current_user, couple_id)
     chosen = [k for k in request.args.getlist("kind") if k in TIMELINE_KINDS] or list(
-        TIMELINE_KINDS)
+        TIMELINE_KINDS
+    )
     names = {p.id: p.display_name for p in couple.partners}
     events = []
     if "session" in chosen:
         for note in services.notes_of(couple):
-            events.append({"at": note.session_at, "kind": "session",
-                           "text": "Session" + (" (draft note)" if not note.is_final else ""),
-                           "url": note_url(note)})
+            events.append(
+                {
+                    "at": note.session_at,
+                    "kind": "session",
+                    "text": "Session" + (" (draft note)" if not note.is_final else ""),
+                    "url": note_url(note),
+                }
+            )
     assignments = {}
     if "assignment" in chosen or "submission" in chosen:
-        assignments = {a.id: a for a in db.session.execute(
-            select(Assignment).where(Assignment.couple_id == couple.id)).scalars()}
+        assignments = {
+            a.id: a
+            for a in db.session.execute(
+                select(Assignment).where(Assignment.couple_id == couple.id)
+            ).scalars()
+        }
     if "assignment" in chosen:
         for a in assignments.values():
             who = names.get(a.partner_id, "both") if a.partner_id else "both"
-            events.append({"at": a.created_at, "kind": "assignment",
-                           "text": f"Assigned “{title_of(a) or 'a withdrawn item'}” to {who}"
-                           + (" (removed)" if a.removed_at else ""), "url": None})
+            events.append(
+                {
+                    "at": a.created_at,
+                    "kind": "assignment",
+                    "text": f"Assigned “{title_of(a) or 'a withdrawn item'}” to {who}"
+                    + (" (removed)" if a.removed_at else ""),
+                    "url": None,
+                }
+            )
     if "submission" in chosen and assignments:
         rows = db.session.execute(
-            select(Response).where(Response.assignment_id.in_(list(assignments)),
-                                   Response.status == "submitted")).scalars()
+            select(Response).where(
+                Response.assignment_id.in_(list(assignments)), Response.status == "submitted"
+            )
+        ).scalars()
         for r in rows:
             a = assignments[r.assignment_id]
-            events.append({"at": r.submitted_at, "kind": "submission",
-                           "text": f"{names.get(r.partner_id, 'A partner')} submitted "
-                                   f"“{title_of(a) or 'a withdrawn item'}”"
-                                   + (f" (version {r.version_no})" if r.version_no > 1 else ""),
-                           "url": url_for("assignments.review", couple_id=couple.id,
-                                          assignment_id=a.id)})
+            events.append(
+                {
+                    "at": r.submitted_at,
+                    "kind": "submission",
+                    "text": f"{names.get(r.partner_id, 'A partner')} submitted "
+                    f"“{title_of(a) or 'a withdrawn item'}”"
+                    + (f" (version {r.version_no})" if r.version_no > 1 else ""),
+                    "url": url_for("assignments.review", couple_id=couple.id, assignment_id=a.id),
+                }
+            )
     events.sort(key=lambda e: e["at"], reverse=True)
-    return render_template("sessions/timeline.html", couple=couple, events=events,
-                           kinds=TIMELINE_KINDS, chosen=chosen)
+    return render_template(
+        "sessions/timeline.html", couple=couple, events=events, kinds=TIMELINE_KINDS, chosen=chosen
+    )

@@ -39,10 +39,10 @@ def autosave_worker(database_url, outbox, response_id, worker, queue):
     queue.put(acknowledged)
 
 
-def test_concurrent_autosaves_lose_no_acknowledged_write(app, world, database_url,
-                                                          outbox_dir):
-    (assignment,) = assign_items(world.couple, [("exercise", "trust-reflection")], None, None,
-                                 "", world.therapist)
+def test_concurrent_autosaves_lose_no_acknowledged_write(app, world, database_url, outbox_dir):
+    (assignment,) = assign_items(
+        world.couple, [("exercise", "trust-reflection")], None, None, "", world.therapist
+    )
     db.session.flush()
     definition = current_library().exercise("trust-reflection")
     response = start_draft(assignment, world.partner_a, definition)
@@ -55,8 +55,9 @@ def test_concurrent_autosaves_lose_no_acknowledged_write(app, world, database_ur
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     processes = [
-        ctx.Process(target=autosave_worker,
-                    args=(database_url, str(outbox_dir), response_id, n, queue))
+        ctx.Process(
+            target=autosave_worker, args=(database_url, str(outbox_dir), response_id, n, queue)
+        )
         for n in range(WORKERS)
     ]
     for p in processes:
@@ -69,8 +70,7 @@ def test_concurrent_autosaves_lose_no_acknowledged_write(app, world, database_ur
     acknowledged = sorted(a for worker in results for a in worker)
     assert len(acknowledged) == WORKERS * SAVES_EACH
     # Each acknowledged save took the next version: no two saves both "won" one version.
-    assert [version for version, _text in acknowledged] == list(range(1, WORKERS * SAVES_EACH
-                                                                     + 1))
+    assert [version for version, _text in acknowledged] == list(range(1, WORKERS * SAVES_EACH + 1))
     db.session.expire_all()
     stored = db.session.execute(select(Response).where(Response.id == response_id)).scalar_one()
     assert stored.lock_version == WORKERS * SAVES_EACH

@@ -15,24 +15,38 @@ from clinic.extensions import db
 from clinic.library.services import current_library
 
 TRUST_PAGE_1 = {"page": "0", "rely": "3", "open_up": "4", "reliable_me": "2"}
-TRUST_PAGE_2 = {"page": "1", "showed_up": "They sat with me at the hospital.",
-                "builds_trust": ["honesty", "listening"]}
-TRUST_PAGE_3 = {"page": "2", "would_help": "Text when running late.",
-                "my_promises-0": "I will call at lunch.", "my_promises-1": ""}
+TRUST_PAGE_2 = {
+    "page": "1",
+    "showed_up": "They sat with me at the hospital.",
+    "builds_trust": ["honesty", "listening"],
+}
+TRUST_PAGE_3 = {
+    "page": "2",
+    "would_help": "Text when running late.",
+    "my_promises-0": "I will call at lunch.",
+    "my_promises-1": "",
+}
 
 
 @pytest.fixture
 def trust(world):
-    (assignment,) = assign_items(world.couple, [("exercise", "trust-reflection")], None, None,
-                                 "Take your time.", world.therapist)
+    (assignment,) = assign_items(
+        world.couple,
+        [("exercise", "trust-reflection")],
+        None,
+        None,
+        "Take your time.",
+        world.therapist,
+    )
     db.session.commit()
     return assignment
 
 
 @pytest.fixture
 def love(world):
-    (assignment,) = assign_items(world.couple, [("exercise", "love-language-discovery")], None,
-                                 None, "", world.therapist)
+    (assignment,) = assign_items(
+        world.couple, [("exercise", "love-language-discovery")], None, None, "", world.therapist
+    )
     db.session.commit()
     return assignment
 
@@ -43,9 +57,11 @@ def url(assignment, action="exercise"):
 
 def response_of(assignment, partner, current=True):
     return db.session.execute(
-        select(Response).where(Response.assignment_id == assignment.id,
-                               Response.partner_id == partner.id,
-                               Response.is_current.is_(current))
+        select(Response).where(
+            Response.assignment_id == assignment.id,
+            Response.partner_id == partner.id,
+            Response.is_current.is_(current),
+        )
     ).scalar_one_or_none()
 
 
@@ -55,8 +71,11 @@ def lock_of(assignment, partner):
 
 
 def save(client, assignment, partner, data, action="save", lock=None):
-    form = {**data, "action": action,
-            "lock_version": lock if lock is not None else lock_of(assignment, partner)}
+    form = {
+        **data,
+        "action": action,
+        "lock_version": lock if lock is not None else lock_of(assignment, partner),
+    }
     return client.post(url(assignment), data=form)
 
 
@@ -81,8 +100,11 @@ def test_save_draft_keeps_every_answer_of_the_page(client, world, login, trust):
     assert response.headers["Location"].endswith(f"{url(trust)}?page=0")
     page = client.get(url(trust) + "?page=0").get_data(as_text=True)
     assert "Draft saved at" in page
-    assert response_of(trust, world.partner_a).answers == {"rely": 3, "open_up": 4,
-                                                          "reliable_me": 2}
+    assert response_of(trust, world.partner_a).answers == {
+        "rely": 3,
+        "open_up": 4,
+        "reliable_me": 2,
+    }
 
 
 def test_pages_keep_answers_going_back_and_forth(client, world, login, trust):
@@ -100,8 +122,9 @@ def test_autosave_answers_json_with_the_new_lock_version(client, world, login, t
     login(client, world.partner_a.user)
     first = client.post(url(trust, "autosave"), data={**TRUST_PAGE_1, "lock_version": "0"})
     assert first.status_code == 200 and first.json["lock_version"] == 1
-    second = client.post(url(trust, "autosave"), data={**TRUST_PAGE_1, "rely": "1",
-                                                       "lock_version": "1"})
+    second = client.post(
+        url(trust, "autosave"), data={**TRUST_PAGE_1, "rely": "1", "lock_version": "1"}
+    )
     assert second.json["lock_version"] == 2
     assert response_of(trust, world.partner_a).answers["rely"] == 1
 
@@ -125,8 +148,9 @@ def test_submitting_an_incomplete_form_keeps_the_draft_and_points_at_the_gaps(
 ):
     login(client, world.partner_a.user)
     save(client, trust, world.partner_a, TRUST_PAGE_1, "next")
-    response = save(client, trust, world.partner_a, TRUST_PAGE_3, "submit",
-                    lock=lock_of(trust, world.partner_a))
+    response = save(
+        client, trust, world.partner_a, TRUST_PAGE_3, "submit", lock=lock_of(trust, world.partner_a)
+    )
     assert response.headers["Location"].endswith("page=1&check=1")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Before you submit, please answer" in page
@@ -165,13 +189,19 @@ def test_amending_makes_a_new_version_and_keeps_the_old(client, world, login, tr
     complete_trust(client, trust, world.partner_a)
     assert client.post(url(trust, "amend")).status_code == 303
     save(client, trust, world.partner_a, {**TRUST_PAGE_1, "rely": "0"}, "submit")
-    rows = db.session.execute(
-        select(Response).where(Response.assignment_id == trust.id,
-                               Response.partner_id == world.partner_a.id)
-        .order_by(Response.version_no)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Response)
+            .where(Response.assignment_id == trust.id, Response.partner_id == world.partner_a.id)
+            .order_by(Response.version_no)
+        )
+        .scalars()
+        .all()
+    )
     assert [(r.version_no, r.status, r.is_current, r.answers["rely"]) for r in rows] == [
-        (1, "submitted", False, 3), (2, "submitted", True, 0)]
+        (1, "submitted", False, 3),
+        (2, "submitted", True, 0),
+    ]
 
 
 def test_private_by_default_and_shared_only_by_the_author(client, app, world, login, trust):
@@ -193,8 +223,9 @@ def test_private_by_default_and_shared_only_by_the_author(client, app, world, lo
     assert secret not in alex.get(url(trust, "result")).get_data(as_text=True)
 
 
-def test_therapist_sees_both_partners_side_by_side_with_differences(client, app, world,
-                                                                  login, trust):
+def test_therapist_sees_both_partners_side_by_side_with_differences(
+    client, app, world, login, trust
+):
     for partner, rely in ((world.partner_a, "3"), (world.partner_b, "1")):
         browser = app.test_client()
         login(browser, partner.user)
@@ -202,13 +233,15 @@ def test_therapist_sees_both_partners_side_by_side_with_differences(client, app,
         save(browser, trust, partner, TRUST_PAGE_2, "next")
         save(browser, trust, partner, TRUST_PAGE_3, "submit")
     login(client, world.therapist)
-    page = client.get(f"/couples/{world.couple.id}/assignments/{trust.id}").get_data(
-        as_text=True)
+    page = client.get(f"/couples/{world.couple.id}/assignments/{trust.id}").get_data(as_text=True)
     assert "Sam" in page and "Alex" in page
     assert page.count('class="differs"') == 1  # only "rely" differs
     assert "3 – Agree" in page and "1 – Disagree" in page
-    viewed = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "responses_viewed", AuditEvent.target_id == trust.id))
+    viewed = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "responses_viewed", AuditEvent.target_id == trust.id)
+    )
     assert viewed == 1
 
 
@@ -217,8 +250,7 @@ def test_therapist_does_not_see_a_draft(client, app, world, login, trust):
     login(sam, world.partner_a.user)
     save(sam, trust, world.partner_a, {**TRUST_PAGE_2, "showed_up": "unfinished thought"})
     login(client, world.therapist)
-    page = client.get(f"/couples/{world.couple.id}/assignments/{trust.id}").get_data(
-        as_text=True)
+    page = client.get(f"/couples/{world.couple.id}/assignments/{trust.id}").get_data(as_text=True)
     assert "unfinished thought" not in page
     assert "Sam</strong>: draft" in page
 
@@ -230,8 +262,10 @@ def test_comment_reaches_the_author_only(client, app, world, login, trust):
     sam.post(url(trust, "share"), data={"shared": "1"})
     response = response_of(trust, world.partner_a)
     login(client, world.therapist)
-    client.post(f"/couples/{world.couple.id}/assignments/{trust.id}/responses/{response.id}"
-                "/comment", data={f"r{response.id}-comment": "Lovely detail, Sam."})
+    client.post(
+        f"/couples/{world.couple.id}/assignments/{trust.id}/responses/{response.id}/comment",
+        data={f"r{response.id}-comment": "Lovely detail, Sam."},
+    )
     assert "Lovely detail, Sam." in sam.get(url(trust, "result")).get_data(as_text=True)
     alex = app.test_client()
     login(alex, world.partner_b.user)
@@ -241,10 +275,12 @@ def test_comment_reaches_the_author_only(client, app, world, login, trust):
 
 def test_statuses_not_started_draft_submitted_overdue(client, app, world, login):
     yesterday = utcnow().date() - timedelta(days=1)
-    (late,) = assign_items(world.couple, [("exercise", "trust-reflection")], None, yesterday,
-                           "", world.therapist)
-    (fresh,) = assign_items(world.couple, [("exercise", "love-language-discovery")], None,
-                            None, "", world.therapist)
+    (late,) = assign_items(
+        world.couple, [("exercise", "trust-reflection")], None, yesterday, "", world.therapist
+    )
+    (fresh,) = assign_items(
+        world.couple, [("exercise", "love-language-discovery")], None, None, "", world.therapist
+    )
     db.session.commit()
     sam = app.test_client()
     login(sam, world.partner_a.user)
@@ -273,10 +309,13 @@ def test_expired_session_keeps_the_typed_answers_as_a_draft(client, world, login
         response = save(client, trust, world.partner_a, TRUST_PAGE_2, lock="0")
         assert response.status_code == 302
         assert "/sign-in" in response.headers["Location"]
-        assert response_of(trust, world.partner_a).answers["showed_up"] == \
-            "They sat with me at the hospital."
-        after = login(client, world.partner_a.user,
-                      next_url=f"/portal/assignments/{trust.id}/exercise")
+        assert (
+            response_of(trust, world.partner_a).answers["showed_up"]
+            == "They sat with me at the hospital."
+        )
+        after = login(
+            client, world.partner_a.user, next_url=f"/portal/assignments/{trust.id}/exercise"
+        )
         page = client.get(after.headers["Location"] + "?page=1").get_data(as_text=True)
         assert "They sat with me at the hospital." in page
 
@@ -288,10 +327,23 @@ def test_expired_form_token_keeps_the_typed_answers_as_a_draft(make_app, world, 
     import re
 
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    browser.post("/sign-in", data={"email": world.partner_a.email,
-                                   "password": "correct horse battery", "csrf_token": token})
-    response = browser.post(url(trust), data={**TRUST_PAGE_2, "lock_version": "0",
-                                              "csrf_token": "expired-token", "action": "submit"})
+    browser.post(
+        "/sign-in",
+        data={
+            "email": world.partner_a.email,
+            "password": "correct horse battery",
+            "csrf_token": token,
+        },
+    )
+    response = browser.post(
+        url(trust),
+        data={
+            **TRUST_PAGE_2,
+            "lock_version": "0",
+            "csrf_token": "expired-token",
+            "action": "submit",
+        },
+    )
     assert response.status_code == 303
     stored = response_of(trust, world.partner_a)
     assert stored.status == "draft"
@@ -303,17 +355,24 @@ def test_another_couples_client_cannot_touch_the_exercise(client, world, login, 
     for action in ("exercise", "result"):
         assert client.get(url(trust, action)).status_code == 404
     for action in ("exercise", "autosave", "share", "amend"):
-        assert client.post(url(trust, action), data={**TRUST_PAGE_1,
-                                                     "lock_version": "0"}).status_code == 404
+        assert (
+            client.post(url(trust, action), data={**TRUST_PAGE_1, "lock_version": "0"}).status_code
+            == 404
+        )
     assert db.session.scalar(select(func.count()).select_from(Response)) == 0
 
 
 def test_dashboard_flags_overdue_items_until_finished(client, app, world, login):
     yesterday = utcnow().date() - timedelta(days=1)
-    (late,) = assign_items(world.couple, [("exercise", "trust-reflection")], world.partner_a,
-                           yesterday, "", world.therapist)
-    assign_items(world.couple, [("handout", "house-trust")], None, yesterday, "",
-                 world.therapist)
+    (late,) = assign_items(
+        world.couple,
+        [("exercise", "trust-reflection")],
+        world.partner_a,
+        yesterday,
+        "",
+        world.therapist,
+    )
+    assign_items(world.couple, [("handout", "house-trust")], None, yesterday, "", world.therapist)
     db.session.commit()
     login(client, world.therapist)
     assert "2 overdue" in client.get("/couples").get_data(as_text=True)
@@ -349,9 +408,11 @@ def test_therapist_pdf_of_answers_is_audited(client, app, world, login, trust):
     complete_trust(sam, trust, world.partner_a)
     response = response_of(trust, world.partner_a)
     login(client, world.therapist)
-    pdf = client.get(f"/couples/{world.couple.id}/assignments/{trust.id}/responses/"
-                     f"{response.id}/pdf")
+    pdf = client.get(
+        f"/couples/{world.couple.id}/assignments/{trust.id}/responses/{response.id}/pdf"
+    )
     assert pdf.status_code == 200 and "hospital" in pdf_text(pdf.data)
-    events = db.session.scalars(select(AuditEvent.action).where(
-        AuditEvent.action == "response_pdf_downloaded")).all()
+    events = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.action == "response_pdf_downloaded")
+    ).all()
     assert events == ["response_pdf_downloaded"]

@@ -9,8 +9,19 @@ from clinic.db import utcnow
 from clinic.extensions import db
 from tests.factories import PartnerFactory
 
-FORBIDDEN_WORDS = ("love", "trust", "language", "exercise", "questionnaire", "handout",
-                   "score", "phq", "gad", "safety", "sam & alex")
+FORBIDDEN_WORDS = (
+    "love",
+    "trust",
+    "language",
+    "exercise",
+    "questionnaire",
+    "handout",
+    "score",
+    "phq",
+    "gad",
+    "safety",
+    "sam & alex",
+)
 
 
 def assert_neutral(message):
@@ -19,12 +30,13 @@ def assert_neutral(message):
         assert word not in text, word
 
 
-def test_assigning_emails_each_joined_partner_once_in_neutral_words(client, world, login,
-                                                                    outbox):
+def test_assigning_emails_each_joined_partner_once_in_neutral_words(client, world, login, outbox):
     PartnerFactory(couple=world.other_couple, position=2, email="pending@example.org")
     login(client, world.therapist)
-    client.post(f"/couples/{world.couple.id}/assign", data={
-        "items": ["h:house-trust", "x:love-language-discovery"], "recipient": "both"})
+    client.post(
+        f"/couples/{world.couple.id}/assign",
+        data={"items": ["h:house-trust", "x:love-language-discovery"], "recipient": "both"},
+    )
     messages = outbox()
     assert sorted(m["To"] for m in messages) == ["alex@example.org", "sam@example.org"]
     for message in messages:
@@ -34,15 +46,18 @@ def test_assigning_emails_each_joined_partner_once_in_neutral_words(client, worl
 
 def test_assignment_for_one_partner_emails_only_them(client, world, login, outbox):
     login(client, world.therapist)
-    client.post(f"/couples/{world.couple.id}/assign", data={
-        "items": ["h:house-trust"], "recipient": str(world.partner_b.id)})
+    client.post(
+        f"/couples/{world.couple.id}/assign",
+        data={"items": ["h:house-trust"], "recipient": str(world.partner_b.id)},
+    )
     assert [m["To"] for m in outbox()] == ["alex@example.org"]
 
 
 def due_tomorrow(world, kind="exercise", slug="trust-reflection", partner=None):
     tomorrow = utcnow().date() + timedelta(days=1)
-    (assignment,) = assign_items(world.couple, [(kind, slug)], partner, tomorrow, "",
-                                 world.therapist)
+    (assignment,) = assign_items(
+        world.couple, [(kind, slug)], partner, tomorrow, "", world.therapist
+    )
     db.session.commit()
     return assignment
 
@@ -67,8 +82,7 @@ def test_no_reminder_for_what_is_already_done(client, app, world, login, outbox)
 
 def test_no_reminder_for_items_due_later_or_removed_or_paused_cases(app, world, outbox):
     later = utcnow().date() + timedelta(days=3)
-    assign_items(world.couple, [("exercise", "trust-reflection")], None, later, "",
-                 world.therapist)
+    assign_items(world.couple, [("exercise", "trust-reflection")], None, later, "", world.therapist)
     removed = due_tomorrow(world)
     removed.removed_at = utcnow()
     db.session.commit()

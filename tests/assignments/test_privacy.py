@@ -15,7 +15,8 @@ SLUGS = ["trust-reflection", "love-map-questions", "commitment-reflection"]
 
 scenario = st.lists(
     st.tuples(st.sampled_from(SLUGS), st.booleans(), st.booleans(), st.booleans()),
-    min_size=1, max_size=3,
+    min_size=1,
+    max_size=3,
 )
 
 
@@ -30,8 +31,9 @@ def secret_answers(definition, marker):
     return answers
 
 
-@settings(max_examples=12, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(plan=scenario)
 def test_a_private_response_never_reaches_the_partner(app, login, outbox, plan):
     empty_tables()
@@ -42,15 +44,17 @@ def test_a_private_response_never_reaches_the_partner(app, login, outbox, plan):
     private_markers = []
     visible_markers = []
     for index, (slug, for_both, a_shares, b_submits) in enumerate(plan):
-        (assignment,) = assign_items(couple, [("exercise", slug)], None if for_both else a,
-                                     None, "", therapist)
+        (assignment,) = assign_items(
+            couple, [("exercise", slug)], None if for_both else a, None, "", therapist
+        )
         db.session.flush()
         definition = current_library().exercise(slug)
         marker = f"SECRET{index}X"
         response = start_draft(assignment, a, definition)
         db.session.flush()
-        submit_response(response, secret_answers(definition, marker), definition,
-                        response.lock_version)
+        submit_response(
+            response, secret_answers(definition, marker), definition, response.lock_version
+        )
         if a_shares and for_both:
             set_visibility(response, True)
             if b_submits:  # Ben sees shared answers beside his own submitted ones
@@ -69,10 +73,14 @@ def test_a_private_response_never_reaches_the_partner(app, login, outbox, plan):
     pages = [ben.get("/portal").get_data(as_text=True)]
     for assignment_id in assignment_ids:
         for action in ("", "/exercise", "/result", "/pdf"):
-            response = ben.get(f"/portal/assignments/{assignment_id}{action}",
-                               follow_redirects=True)
-            pages.append(response.get_data(as_text=True) if response.mimetype != "application/pdf"
-                         else pdf_text(response.data))
+            response = ben.get(
+                f"/portal/assignments/{assignment_id}{action}", follow_redirects=True
+            )
+            pages.append(
+                response.get_data(as_text=True)
+                if response.mimetype != "application/pdf"
+                else pdf_text(response.data)
+            )
     everything = "\n".join(pages) + "\n".join(m.get_content() for m in outbox())
     for marker in private_markers:
         assert marker not in everything
@@ -86,8 +94,11 @@ def couple_assignments(couple):
 
     from clinic.assignments.models import Assignment
 
-    return db.session.execute(
-        select(Assignment).where(Assignment.couple_id == couple.id)).scalars().all()
+    return (
+        db.session.execute(select(Assignment).where(Assignment.couple_id == couple.id))
+        .scalars()
+        .all()
+    )
 
 
 def pdf_text(data):

@@ -21,19 +21,22 @@ def submit(client, assignment, answers, lock="0"):
     definition = current_library().exercise(assignment.item_slug)
     # One page at a time, then submit on the last.
     for index, section in enumerate(definition.sections):
-        data = {k: v for k, v in answers.items()
-                if any(i.id == k.split("-")[0] for i in section.items)}
+        data = {
+            k: v for k, v in answers.items() if any(i.id == k.split("-")[0] for i in section.items)
+        }
         action = "submit" if index == len(definition.sections) - 1 else "next"
-        response = client.post(f"/portal/assignments/{assignment.id}/exercise",
-                               data={**data, "page": str(index), "action": action,
-                                     "lock_version": lock})
+        response = client.post(
+            f"/portal/assignments/{assignment.id}/exercise",
+            data={**data, "page": str(index), "action": action, "lock_version": lock},
+        )
         lock = str(int(lock) + 1)
     return response
 
 
 def give(world, slug, partner):
-    (assignment,) = assign_items(world.couple, [("exercise", slug)], partner, None, "",
-                                 world.therapist)
+    (assignment,) = assign_items(
+        world.couple, [("exercise", slug)], partner, None, "", world.therapist
+    )
     db.session.commit()
     return assignment
 
@@ -44,8 +47,10 @@ def test_consent_records_name_time_and_the_version_signed(client, world, login):
     assert "Informed consent" in page and "information is shared" in page.lower()
     refused = client.post("/portal/consent", data={"typed_name": "Sam Smith"})
     assert refused.status_code == 200 and b"Tick the box to agree." in refused.data
-    assert client.post("/portal/consent", data={"typed_name": "Sam Smith",
-                                                "agree": "y"}).status_code == 303
+    assert (
+        client.post("/portal/consent", data={"typed_name": "Sam Smith", "agree": "y"}).status_code
+        == 303
+    )
     signature = db.session.execute(select(ConsentSignature)).scalar_one()
     assert signature.typed_name == "Sam Smith" and signature.consent_version == 1
     assert "legal exceptions" in signature.text_signed
@@ -57,10 +62,18 @@ def test_changed_consent_text_asks_for_a_new_signature(client, app, world, login
     settings = get_practice_settings()
     from clinic.accounts.services import update_practice_settings
 
-    update_practice_settings(settings, {
-        "name": settings.name, "address": "", "phone": "", "accent_color": "#2f6f73",
-        "page_size": "A4", "consent_text": "A new consent text.",
-        "sharing_policy_text": settings.sharing_policy_text})
+    update_practice_settings(
+        settings,
+        {
+            "name": settings.name,
+            "address": "",
+            "phone": "",
+            "accent_color": "#2f6f73",
+            "page_size": "A4",
+            "consent_text": "A new consent text.",
+            "sharing_policy_text": settings.sharing_policy_text,
+        },
+    )
     db.session.commit()
     assert settings.consent_version == 2
     page = client.get("/portal/consent").get_data(as_text=True)
@@ -101,8 +114,10 @@ def test_phq9_item_9_raises_a_clinician_only_flag_until_reviewed(client, app, wo
     assert refused.status_code == 303
     db.session.expire_all()
     assert flag.reviewed_at is None
-    client.post(f"/couples/{world.couple.id}/flags/{flag.id}/review",
-                data={f"flag{flag.id}-note": "Spoke with Sam; safety plan in place."})
+    client.post(
+        f"/couples/{world.couple.id}/flags/{flag.id}/review",
+        data={f"flag{flag.id}-note": "Spoke with Sam; safety plan in place."},
+    )
     db.session.expire_all()
     assert flag.reviewed_at is not None
     assert "flag to review" not in client.get("/couples").get_data(as_text=True)
@@ -131,27 +146,42 @@ def screen_answers(definition, positive: bool):
     return answers
 
 
-def test_unanswered_screen_holds_conflict_exercises_until_reviewed(client, world, login,
-                                                                 screen_slug):
+def test_unanswered_screen_holds_conflict_exercises_until_reviewed(
+    client, world, login, screen_slug
+):
     give(world, "safety-screen", world.partner_a)
     give(world, "safety-screen", world.partner_b)
     login(client, world.therapist)
     page = client.get(f"/couples/{world.couple.id}").get_data(as_text=True)
     assert "Review before conflict work" in page
-    refused = client.post(f"/couples/{world.couple.id}/assign", data={
-        "items": ["x:gentle-start-up-rewrite"], "recipient": "both"})
+    refused = client.post(
+        f"/couples/{world.couple.id}/assign",
+        data={"items": ["x:gentle-start-up-rewrite"], "recipient": "both"},
+    )
     assert refused.status_code == 200
     assert b"conflict work waits" in refused.data
-    handout = client.post(f"/couples/{world.couple.id}/assign", data={
-        "items": ["h:house-manage-conflict"], "recipient": "both"})
+    handout = client.post(
+        f"/couples/{world.couple.id}/assign",
+        data={"items": ["h:house-manage-conflict"], "recipient": "both"},
+    )
     assert handout.status_code == 303  # handouts are not held back
-    client.post(f"/couples/{world.couple.id}/hold/review",
-                data={"hold-note": "Asked both in individual check-ins; no concerns."})
-    allowed = client.post(f"/couples/{world.couple.id}/assign", data={
-        "items": ["x:gentle-start-up-rewrite"], "recipient": "both"})
+    client.post(
+        f"/couples/{world.couple.id}/hold/review",
+        data={"hold-note": "Asked both in individual check-ins; no concerns."},
+    )
+    allowed = client.post(
+        f"/couples/{world.couple.id}/assign",
+        data={"items": ["x:gentle-start-up-rewrite"], "recipient": "both"},
+    )
     assert allowed.status_code == 303
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "conflict_hold_reviewed")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "conflict_hold_reviewed")
+        )
+        == 1
+    )
 
 
 def test_positive_screen_after_a_review_holds_again(client, app, world, login, screen_slug):
@@ -166,14 +196,14 @@ def test_positive_screen_after_a_review_holds_again(client, app, world, login, s
     assert "safety screen needs review" in page
 
 
-def test_safety_screen_is_invisible_to_the_partner(client, app, world, login, outbox,
-                                                   screen_slug):
+def test_safety_screen_is_invisible_to_the_partner(client, app, world, login, outbox, screen_slug):
     screen = give(world, "safety-screen", world.partner_a)
     sam = app.test_client()
     login(sam, world.partner_a.user)
     submit(sam, screen, screen_answers(screen_slug, positive=True))
-    assert sam.post(f"/portal/assignments/{screen.id}/share",
-                    data={"shared": "1"}).status_code == 404
+    assert (
+        sam.post(f"/portal/assignments/{screen.id}/share", data={"shared": "1"}).status_code == 404
+    )
     alex = app.test_client()
     login(alex, world.partner_b.user)
     portal = alex.get("/portal").get_data(as_text=True)
@@ -195,8 +225,14 @@ def test_intake_report_is_audited_and_side_by_side(client, app, world, login):
     assert pdf.mimetype == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Little interest or pleasure" in text and "Sam" in text and "Alex" in text
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "intake_report_downloaded")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "intake_report_downloaded")
+        )
+        == 1
+    )
 
 
 def test_weekly_measure_asks_again_after_a_week_as_a_new_response(client, world, login):
@@ -207,8 +243,15 @@ def test_weekly_measure_asks_again_after_a_week_as_a_new_response(client, world,
     from clinic.assignments.models import Response
     from clinic.db import utcnow
 
-    (gad,) = assign_items(world.couple, [("exercise", "gad-7")], world.partner_a, None, "",
-                          world.therapist, repeat="weekly")
+    (gad,) = assign_items(
+        world.couple,
+        [("exercise", "gad-7")],
+        world.partner_a,
+        None,
+        "",
+        world.therapist,
+        repeat="weekly",
+    )
     db.session.commit()
     answers = {f"q{n}": "1" for n in range(1, 8)}
     with freeze_time(utcnow()) as frozen:
@@ -220,10 +263,17 @@ def test_weekly_measure_asks_again_after_a_week_as_a_new_response(client, world,
         assert "Due again" in client.get("/portal").get_data(as_text=True)
         assert client.post(f"/portal/assignments/{gad.id}/again").status_code == 303
         submit(client, gad, {**answers, "q1": "3"}, lock="0")
-    rows = db.session.execute(select(Response).where(Response.assignment_id == gad.id)
-                              .order_by(Response.id)).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Response).where(Response.assignment_id == gad.id).order_by(Response.id)
+        )
+        .scalars()
+        .all()
+    )
     assert [(r.administration, r.status, r.scores["total"]) for r in rows] == [
-        (1, "submitted", 7), (2, "submitted", 9)]
+        (1, "submitted", 7),
+        (2, "submitted", 9),
+    ]
 
 
 def test_progress_page_charts_each_measure_over_time(client, app, world, login):
@@ -233,8 +283,15 @@ def test_progress_page_charts_each_measure_over_time(client, app, world, login):
 
     from clinic.db import utcnow
 
-    (gad,) = assign_items(world.couple, [("exercise", "gad-7")], world.partner_a, None, "",
-                          world.therapist, repeat="weekly")
+    (gad,) = assign_items(
+        world.couple,
+        [("exercise", "gad-7")],
+        world.partner_a,
+        None,
+        "",
+        world.therapist,
+        repeat="weekly",
+    )
     db.session.commit()
     sam = app.test_client()
     with freeze_time(utcnow()) as frozen:
@@ -271,5 +328,11 @@ def test_fhir_export_validates_and_carries_ids_not_names(client, app, world, log
     text = json.dumps(bundle)
     assert "Sam" not in text and "sam@example.org" not in text
     assert f"partner-{world.partner_a.id}" in text
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "responses_exported")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "responses_exported")
+        )
+        == 1
+    )

@@ -29,8 +29,9 @@ def pdf_text(data):
     return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
 
 
-@settings(max_examples=10, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(plan=plans)
 def test_the_partner_never_learns_of_the_screen(app, login, outbox, plan):
     answers, ben_answers_too, words = plan
@@ -45,8 +46,7 @@ def test_the_partner_never_learns_of_the_screen(app, login, outbox, plan):
     marker = f"SCREENMARK {words}"
     response = start_draft(screen, ann, definition)
     db.session.flush()
-    submit_response(response, {**answers, "tell_us": marker}, definition,
-                    response.lock_version)
+    submit_response(response, {**answers, "tell_us": marker}, definition, response.lock_version)
     if ben_answers_too:
         (own,) = assign_items(couple, [("exercise", "safety-screen")], ben, None, "", therapist)
         db.session.flush()

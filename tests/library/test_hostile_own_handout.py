@@ -29,8 +29,10 @@ def test_hostile_own_handout_fetches_nothing_and_prints_literally(client, world,
     listener = Listener()
     try:
         login(client, world.therapist)
-        client.post("/library/own/new", data={"title": "Mine", "layer": "trust",
-                                              "body": hostile_markdown(listener.port)})
+        client.post(
+            "/library/own/new",
+            data={"title": "Mine", "layer": "trust", "body": hostile_markdown(listener.port)},
+        )
         handout = db.session.execute(select(CustomHandout)).scalar_one()
         page = client.get(f"/library/own/{handout.id}").get_data(as_text=True)
         assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
@@ -53,8 +55,9 @@ def test_huge_own_handout_within_the_form_limit_answers_too_large(client, world,
 
     # 2,000 rows fit the form's character limit but not the PDF guard.
     body = "| a | b |\n|---|---|\n" + "| x | y |\n" * 2000
-    handout = create_custom_handout(world.therapist, {"title": "Big", "summary": "",
-                                                      "layer": "trust", "body": body})
+    handout = create_custom_handout(
+        world.therapist, {"title": "Big", "summary": "", "layer": "trust", "body": body}
+    )
     db.session.commit()
     login(client, world.therapist)
     response = client.get(f"/library/own/{handout.id}/pdf")

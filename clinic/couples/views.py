@@ -300,6 +300,7 @@ def intake_panel(couple):
         )
     flags = intake_services.open_flags(couple)
     return {
+        "complete": intake_services.intake_complete(couple, settings),
         "consent": consent,
         "flags": [(f, ReviewForm(prefix=f"flag{f.id}")) for f in flags],
         "hold": intake_services.hold_reason(couple),

@@ -53,6 +53,23 @@ def has_signed_current(partner, settings) -> bool:
     return signature is not None and signature.consent_version == settings.consent_version
 
 
+def intake_complete(couple, settings) -> bool:
+    """Both partners signed the consent in force and submitted the intake questionnaire."""
+    submitted = set(
+        db.session.execute(
+            select(Response.partner_id)
+            .join(Assignment, Assignment.id == Response.assignment_id)
+            .where(
+                Assignment.couple_id == couple.id,
+                Assignment.item_slug == "intake-questionnaire",
+                Assignment.removed_at.is_(None),
+                Response.status == "submitted",
+            )
+        ).scalars()
+    )
+    return all(has_signed_current(p, settings) and p.id in submitted for p in couple.partners)
+
+
 def raise_flags(response: Response, definition) -> list[RiskFlag]:
     """Open a flag for every item flag the definition names that this answer meets
     (e.g. PHQ-9 item 9 above 0; any positive safety-screen answer)."""

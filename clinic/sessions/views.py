@@ -252,14 +252,19 @@ def clinician_pdf(couple_id, note_id):
     return summary_response(note, clinician=True)
 
 
-TIMELINE_KINDS = {"session": "Sessions", "assignment": "Assignments", "submission": "Submissions"}
+TIMELINE_KINDS = {
+    "session": "Sessions",
+    "assignment": "Assignments",
+    "submission": "Submissions and measures",
+    "flag": "Flags",
+}
 
 
 @bp.get("/couples/<int:couple_id>/timeline")
 @roles_required("therapist")
 def timeline(couple_id):
-    """Sessions, assignments and submissions in date order, in three queries however long
-    the history is."""
+    """Sessions, assignments, submissions (measures included) and flags in date order, in
+    four queries however long the history is."""
     from sqlalchemy import select
 
     from clinic.assignments.models import Assignment, Response
@@ -317,6 +322,22 @@ def timeline(couple_id):
                     f"“{title_of(a) or 'a withdrawn item'}”"
                     + (f" (version {r.version_no})" if r.version_no > 1 else ""),
                     "url": url_for("assignments.review", couple_id=couple.id, assignment_id=a.id),
+                }
+            )
+    if "flag" in chosen:
+        from clinic.intake.models import RiskFlag
+
+        for flag in db.session.execute(
+            select(RiskFlag).where(RiskFlag.couple_id == couple.id)
+        ).scalars():
+            state = "reviewed" if flag.reviewed_at else "open"
+            events.append(
+                {
+                    "at": flag.raised_at,
+                    "kind": "flag",
+                    "text": f"Flag ({state}) for {names.get(flag.partner_id, 'a partner')}"
+                    f": {flag.label}",
+                    "url": None,
                 }
             )
     events.sort(key=lambda e: e["at"], reverse=True)

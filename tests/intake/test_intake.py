@@ -336,3 +336,41 @@ def test_fhir_export_validates_and_carries_ids_not_names(client, app, world, log
         )
         == 1
     )
+
+
+def test_intake_is_complete_only_when_both_signed_and_answered(client, app, world, login):
+    login(client, world.therapist)
+    client.post(f"/couples/{world.couple.id}/intake")
+    assert "Intake not complete yet" in client.get(f"/couples/{world.couple.id}").get_data(
+        as_text=True
+    )
+    intake = {
+        a.partner_id: a
+        for a in db.session.execute(
+            select(Assignment).where(Assignment.item_slug == "intake-questionnaire")
+        ).scalars()
+    }
+    definition = current_library().exercise("intake-questionnaire")
+    from clinic.assignments.responses import start_draft, submit_response
+
+    for partner in (world.partner_a, world.partner_b):
+        response = start_draft(intake[partner.id], partner, definition)
+        db.session.flush()
+        submit_response(response, {}, definition, response.lock_version)
+        browser = app.test_client()
+        login(browser, partner.user)
+        browser.post("/portal/consent", data={"typed_name": partner.display_name, "agree": "y"})
+        page = client.get(f"/couples/{world.couple.id}").get_data(as_text=True)
+        done = partner is world.partner_b
+        assert ("Intake complete:" in page) is done
+
+
+def test_timeline_lists_flags(client, app, world, login):
+    phq = give(world, "phq-9", world.partner_a)
+    sam = app.test_client()
+    login(sam, world.partner_a.user)
+    submit(sam, phq, {**PHQ9_CLEAN, "q9": "2"})
+    login(client, world.therapist)
+    page = client.get(f"/couples/{world.couple.id}/timeline?kind=flag").get_data(as_text=True)
+    assert "Flag (open) for Sam: Item 9 answered above 0" in page
+    assert "event-submission" not in page

@@ -264,12 +264,11 @@ def comment(couple_id, assignment_id, response_id):
 @roles_required("therapist")
 def response_pdf(couple_id, assignment_id, response_id):
     """A partner's submitted answers as a PDF for the therapist; audited."""
-    from clinic.accounts.services import read_practice_settings
     from clinic.forms_engine.results import result_view
     from clinic.pdf_responses import pdf_response
     from clinic.reports.exercises import exercise_filename
     from clinic.reports.exercises import response_pdf as render_response_pdf
-    from clinic.reports.render import practice_context
+    from clinic.reports.render import current_practice
 
     couple = get_couple_or_404(current_user, couple_id)
     assignment = get_assignment_or_404(couple, assignment_id)
@@ -285,7 +284,7 @@ def response_pdf(couple_id, assignment_id, response_id):
     name = response.partner.display_name
     data = render_response_pdf(
         definition,
-        practice_context(read_practice_settings()),
+        current_practice(),
         response.answers,
         result_view(definition, response, name),
         name,

@@ -105,13 +105,13 @@ def report(couple_id):
     """The intake report PDF for the therapist; audited."""
     from clinic.intake.report import report_context
     from clinic.pdf_responses import pdf_response
-    from clinic.reports.render import practice_context, render_pdf
+    from clinic.reports.render import current_practice, render_pdf
 
     couple = get_couple_or_404(current_user, couple_id)
     data = render_pdf(
         "pdf/intake_report.html",
         report_context(couple),
-        practice=practice_context(read_practice_settings()),
+        practice=current_practice(),
         ref=f"intake-report:{couple.id}",
     )
     record_event("intake_report_downloaded", actor=current_user, target=couple, couple_id=couple.id)

@@ -119,14 +119,13 @@ def own_pdf(handout_id):
 def render_handout_pdf(handouts, prepared_for=None, cached=False):
     """One handout or a packet, as a PDF response; a document too large to print answers
     a clear 413 page instead of a long render."""
-    from clinic.accounts.services import read_practice_settings
     from clinic.errors import render_error
     from clinic.pdf_responses import pdf_response
     from clinic.reports.cache import cached_handout_pdf
     from clinic.reports.handouts import handout_filename, handout_pdf
-    from clinic.reports.render import PdfTooLarge, practice_context
+    from clinic.reports.render import PdfTooLarge, current_practice
 
-    practice = practice_context(read_practice_settings())
+    practice = current_practice()
     try:
         if cached and len(handouts) == 1 and prepared_for is None:
             data = cached_handout_pdf(handouts[0], practice)
@@ -150,16 +149,15 @@ def exercise(slug):
 @roles_required("therapist")
 def worksheet(slug):
     """A blank worksheet to print, or a fillable PDF form with ?fillable=1."""
-    from clinic.accounts.services import read_practice_settings
     from clinic.pdf_responses import pdf_response
     from clinic.reports.exercises import exercise_filename, worksheet_pdf
-    from clinic.reports.render import practice_context
+    from clinic.reports.render import current_practice
 
     definition = services.current_library().exercise(slug)
     if definition is None:
         abort(404)
     fillable = request.args.get("fillable") == "1"
-    data = worksheet_pdf(definition, practice_context(read_practice_settings()), fillable=fillable)
+    data = worksheet_pdf(definition, current_practice(), fillable=fillable)
     return pdf_response(
         data, exercise_filename(definition, "fillable" if fillable else "worksheet")
     )

@@ -358,15 +358,14 @@ def salvage_request(user) -> bool:
 def exercise_pdf(assignment, partner):
     """The partner's own latest submitted answers as a PDF; before submitting, the blank
     fillable worksheet. Never the other partner's answers."""
-    from clinic.accounts.services import read_practice_settings
     from clinic.pdf_responses import pdf_response
     from clinic.reports.exercises import exercise_filename, response_pdf, worksheet_pdf
-    from clinic.reports.render import practice_context
+    from clinic.reports.render import current_practice
 
     definition = current_library().exercise(assignment.item_slug or "")
     if definition is None:
         abort(404)
-    practice = practice_context(read_practice_settings())
+    practice = current_practice()
     response = latest_submitted(assignment, partner)
     if response is None:
         data = worksheet_pdf(definition, practice, fillable=True, prepared_for=partner.display_name)

@@ -212,17 +212,16 @@ def homework(couple_id, note_id):
 
 
 def summary_response(note, clinician: bool, packet: bool = False):
-    from clinic.accounts.services import read_practice_settings
     from clinic.errors import render_error
     from clinic.pdf_responses import pdf_response
-    from clinic.reports.render import PdfTooLarge, practice_context
+    from clinic.reports.render import PdfTooLarge, current_practice
     from clinic.reports.sessions import session_summary_pdf, summary_filename
 
     handouts = homework_handouts(note) if packet else ()
     try:
         data = session_summary_pdf(
             summary_context(note, clinician),
-            practice_context(read_practice_settings()),
+            current_practice(),
             clinician=clinician,
             handouts=handouts,
         )

@@ -5,11 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := clinic
 
-.PHONY: run test lint install db clean-db system-deps browser-deps bench
+.PHONY: run test lint install db clean-db system-deps browser-deps node-deps bench load audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
@@ -51,6 +51,29 @@ browser-deps:
 		fi; \
 	fi
 
+## The accessibility and HTML checks of the browser suite: axe-core (injected into pages)
+## and the Nu HTML checker (vnu-jar, run with Java) from the npm registry, as package-lock.json pins.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Node.js and npm for the page checks (apt-get)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+		else \
+			echo "The page checks need npm: run 'sudo apt-get install nodejs npm'" >&2; exit 1; \
+		fi; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)
+	@command -v java >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Java for the Nu HTML checker (apt-get)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+		else \
+			echo "The HTML check needs Java: run 'sudo apt-get install default-jre-headless'" >&2; exit 1; \
+		fi; }
+
 ## Apply migrations to the SQLite database in instance/ and load the demo data once.
 db: install
 	CLINIC_ENV=development $(BIN)/flask db upgrade
@@ -61,7 +84,7 @@ run: db
 	CLINIC_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
-test: install browser-deps
+test: install browser-deps node-deps
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \
@@ -73,9 +96,17 @@ bench: install
 	$(BIN)/python benchmarks/bench_pdf.py
 	$(BIN)/python benchmarks/bench_summary.py
 
+## Load without loss: gunicorn on SQLite and PostgreSQL, 50 simulated partners for 60 s.
+load: install
+	$(BIN)/python benchmarks/load.py
+
+## Known vulnerabilities in the installed packages, as far as PyPI tells (see .ci/audit_deps.py).
+audit: install
+	$(BIN)/python .ci/audit_deps.py
+
 lint: install
-	$(BIN)/ruff check clinic tests benchmarks
-	$(BIN)/ruff format --check clinic tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean-db:
 	rm -f instance/clinic.db instance/clinic.db-wal instance/clinic.db-shm

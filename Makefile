@@ -93,8 +93,7 @@ test: install browser-deps node-deps
 
 ## Speed figures beside their baselines, from one run (see README).
 bench: install
-	$(BIN)/python benchmarks/bench_pdf.py
-	$(BIN)/python benchmarks/bench_summary.py
+	$(BIN)/python benchmarks/bench.py
 
 ## Load without loss: gunicorn on SQLite and PostgreSQL, 50 simulated partners for 60 s.
 load: install

@@ -22,9 +22,16 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, else None (same cost either way)."""
+    """The active user with this e-mail and password, else None (same cost either way).
+
+    Ends the read-only transaction it looked the user up in, so call it before changing
+    anything in the request: on SQLite every transaction holds the write lock (BEGIN
+    IMMEDIATE), and the deliberately slow hash must not make every other request wait.
+    """
     user = find_user_by_email(email)
-    ok = verify_password(user.password_hash if user else None, password)
+    password_hash = user.password_hash if user else None
+    db.session.rollback()
+    ok = verify_password(password_hash, password)
     if user and ok and user.is_active:
         return user
     return None

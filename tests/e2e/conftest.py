@@ -8,6 +8,12 @@ transaction while the browser works. After ``settle()``, use plain values (ids, 
 captured before it, or query again once the browser step is over.
 
 Screenshots of each step go to ``test-artifacts/screenshots/<test name>/NN-step.png``.
+
+Every page of every browser test is checked (``tests/e2e/pagecheck.py``): axe-core runs at
+each screenshot step, and at the end of a passing test on every page no step checked; the
+Nu HTML checker validates each HTML document the server sent. No serious or critical axe
+violation and no HTML error or warning may remain. The documents are kept in
+``test-artifacts/html/<test name>/`` so the line numbers in a failure can be looked up.
 """
 
 import re
@@ -21,6 +27,7 @@ from werkzeug.serving import make_server
 
 from clinic import PROJECT_ROOT
 from clinic.extensions import db
+from tests.e2e.pagecheck import INSTALL_HINT, PageChecks, axe_source, missing_tools
 from tests.factories import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,6 +40,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+HTML_DOCUMENTS = PROJECT_ROOT / "test-artifacts" / "html"
 TIMEOUT_MS = 10_000
 
 PHONE = {
@@ -89,6 +97,18 @@ def live_server(live_app):
 
 
 @pytest.fixture(scope="session")
+def axe_js() -> str:
+    missing = missing_tools()
+    if missing:
+        pytest.fail(
+            "The page checks need axe-core, vnu-jar and Java: "
+            + "; ".join(missing)
+            + f". {INSTALL_HINT}."
+        )
+    return axe_source()
+
+
+@pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (installs Debian's chromium)")
@@ -106,11 +126,17 @@ class Screenshots:
     def __init__(self, folder: Path):
         self.folder = folder
         self.count = 0
+        self.before = None  # called with (page,) before each step's screenshot
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)
 
-    def __call__(self, page: Page, step: str, at: Locator | None = None) -> Path:
-        """The whole page, or (for long pages) the screen scrolled to show ``at``."""
+    def __call__(
+        self, page: Page, step: str, at: Locator | None = None, check: bool = True
+    ) -> Path:
+        """The whole page, or (for long pages) the screen scrolled to show ``at``; with
+        ``check``, the page's accessibility is checked first (see ``pages``)."""
+        if check and self.before is not None:
+            self.before(page)
         self.count += 1
         name = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-")
         path = self.folder / f"{self.count:02d}-{name}.png"
@@ -128,27 +154,54 @@ def shot(request):
 
 class Pages:
     """Browser pages, each in its own context (own cookies), with every console error,
-    uncaught script error, CSP violation and failed response collected in ``problems``."""
+    uncaught script error, CSP violation and failed response collected in ``problems``,
+    and every HTML document they receive kept in ``checks`` for the page checks."""
 
-    def __init__(self, browser, base_url: str):
+    def __init__(self, browser, base_url: str, checks: PageChecks):
         self.browser = browser
         self.base_url = base_url
         self.contexts = []
         self.pages = []
+        self.who: dict[Page, str] = {}
         self.problems: list[str] = []
+        self.checks = checks
 
     def new(self, who: str, device: str = "desktop") -> Page:
-        options = PHONE if device == "phone" else DESKTOP
-        context = self.browser.new_context(base_url=self.base_url, **options)
+        options = {"base_url": self.base_url, **(PHONE if device == "phone" else DESKTOP)}
+        context = self.browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
         context.add_init_script(CSP_LISTENER)
         self.contexts.append(context)
         page = context.new_page()
         self.pages.append(page)
+        self.who[page] = who
         page.on("console", lambda msg: self.on_console(who, page, msg))
         page.on("pageerror", lambda error: self.problems.append(f"{who}: script error: {error}"))
         page.on("response", lambda response: self.on_response(who, response))
+        page.on("response", lambda response: self.checks.record(who, page, response, options))
         return page
+
+    def check_step(self, page: Page) -> None:
+        """axe-core on ``page`` as a journey step shows it."""
+        self.checks.run_axe(page, self.who.get(page, "page"))
+
+    def check_all(self, folder: Path) -> None:
+        """axe-core on every page not checked at a step, then the HTML of every document."""
+        for page in self.pages:
+            latest = self.checks.latest.get(page)
+            if not page.is_closed() and latest is not None and not latest.checked:
+                self.check_step(page)
+        self.checks.check_unchecked(self.browser)
+        axe = self.checks.axe_report()
+        html = self.checks.validate_html(folder)
+        report = []
+        if axe:
+            report.append(f"axe-core: {len(axe)} serious or critical violation(s):")
+            report += axe
+        if html:
+            report.append(f"Nu HTML checker: {len(html)} error(s) and warning(s):")
+            report += html
+        assert not report, "\n".join(report)
 
     def on_console(self, who, page, message) -> None:
         if message.type == "error":
@@ -166,16 +219,22 @@ class Pages:
 
 
 @pytest.fixture
-def pages(browser, live_server, request, shot):
-    """Open pages with ``pages.new(who, "phone" | "desktop")``; check ``pages.problems``."""
-    opened = Pages(browser, live_server)
+def pages(browser, live_server, request, shot, axe_js):
+    """Open pages with ``pages.new(who, "phone" | "desktop")``; check ``pages.problems``.
+    When the test passes, every page it opened must pass the page checks (see above)."""
+    opened = Pages(browser, live_server, PageChecks(axe_js))
+    shot.before = opened.check_step
     yield opened
-    failed = getattr(request.node, "report_call", None)
-    if failed is not None and failed.failed:
-        for index, page in enumerate(opened.pages):
-            if not page.is_closed():
-                shot(page, f"failure-page-{index + 1}")
-    opened.close()
+    report = getattr(request.node, "report_call", None)
+    try:
+        if report is not None and report.failed:
+            for index, page in enumerate(opened.pages):
+                if not page.is_closed():
+                    shot(page, f"failure-page-{index + 1}", check=False)
+        elif report is not None and report.passed:
+            opened.check_all(HTML_DOCUMENTS / shot.folder.name)
+    finally:
+        opened.close()
 
 
 @pytest.fixture
@@ -194,7 +253,10 @@ FOCUSED = """() => {
     type: el.getAttribute("type") || "", value: el.value === undefined ? "" : String(el.value),
     text: (el.innerText || "").trim().slice(0, 80),
     outlineStyle: style.outlineStyle, outlineWidth: style.outlineWidth,
-    focusVisible: el.matches(":focus-visible"),
+    // Chromium focuses a part inside a date or time input (day, month...): the input
+    // itself then matches :focus-within, not :focus-visible.
+    focusVisible: el.matches(":focus-visible")
+      || (["date", "time"].includes(el.type) && el.matches(":focus-within")),
   };
 }"""
 

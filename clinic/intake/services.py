@@ -148,29 +148,38 @@ def hold_reason(couple) -> str | None:
     last_review = db.session.execute(
         select(func.max(HoldReview.created_at)).where(HoldReview.couple_id == couple.id)
     ).scalar()
+    # The newest submitted version per (screen, partner), and which of those raised a flag:
+    # two queries however many screens and partners.
+    latest: dict[tuple[int, int], Response] = {}
+    for response in db.session.execute(
+        select(Response)
+        .where(
+            Response.assignment_id.in_([screen.id for screen in screens]),
+            Response.status == "submitted",
+        )
+        .order_by(Response.version_no)
+    ).scalars():
+        latest[response.assignment_id, response.partner_id] = response
+    flagged = set(
+        db.session.execute(
+            select(RiskFlag.response_id).where(
+                RiskFlag.response_id.in_([response.id for response in latest.values()])
+            )
+        ).scalars()
+    )
     reasons = []
     for screen in screens:
         for partner in couple.partners:
             if not screen.is_for(partner):
                 continue
-            submitted = db.session.execute(
-                select(Response)
-                .where(
-                    Response.assignment_id == screen.id,
-                    Response.partner_id == partner.id,
-                    Response.status == "submitted",
-                )
-                .order_by(Response.version_no.desc())
-                .limit(1)
-            ).scalar_one_or_none()
+            submitted = latest.get((screen.id, partner.id))
             if submitted is None:
                 if last_review is None or last_review < screen.created_at:
                     reasons.append(f"{partner.display_name} has not answered the safety screen")
                 continue
-            positive = db.session.scalar(
-                select(func.count(RiskFlag.id)).where(RiskFlag.response_id == submitted.id)
-            )
-            if positive and (last_review is None or last_review < submitted.submitted_at):
+            if submitted.id in flagged and (
+                last_review is None or last_review < submitted.submitted_at
+            ):
                 reasons.append(f"{partner.display_name}'s safety screen needs review")
     return "; ".join(reasons) or None
 

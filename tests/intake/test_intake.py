@@ -374,3 +374,32 @@ def test_timeline_lists_flags(client, app, world, login):
     page = client.get(f"/couples/{world.couple.id}/timeline?kind=flag").get_data(as_text=True)
     assert "Flag (open) for Sam: Item 9 answered above 0" in page
     assert "event-submission" not in page
+
+
+def test_an_amended_screen_is_judged_by_its_newest_version(client, app, world, login, screen_slug):
+    screen = give(world, "safety-screen", world.partner_a)
+    sam = app.test_client()
+    login(sam, world.partner_a.user)
+    submit(sam, screen, screen_answers(screen_slug, positive=True))
+    login(client, world.therapist)
+    assert "safety screen needs review" in client.get(f"/couples/{world.couple.id}").text
+    assert sam.post(f"/portal/assignments/{screen.id}/amend").status_code == 303
+    submit(sam, screen, screen_answers(screen_slug, positive=False))
+    assert "safety screen" not in client.get(f"/couples/{world.couple.id}").text
+
+
+def test_the_hold_costs_the_same_queries_however_many_screens(app, world, screen_slug):
+    from clinic.intake.services import hold_reason
+    from tests.couples.test_couples import count_queries
+
+    give(world, "safety-screen", world.partner_a)
+    one = count_queries(
+        app, lambda: hold_reason(db.session.get(type(world.couple), world.couple.id))
+    )
+    for partner in (world.partner_a, world.partner_b, None):
+        give(world, "safety-screen", partner)
+    db.session.expire_all()
+    four = count_queries(
+        app, lambda: hold_reason(db.session.get(type(world.couple), world.couple.id))
+    )
+    assert len(four) == len(one), (one, four)

@@ -55,12 +55,17 @@ def index():
     )
 
 
+def found_or_404(item):
+    """A handout or exercise from the library; 404 for a slug it does not hold."""
+    if item is None:
+        abort(404)
+    return item
+
+
 @bp.get("/<slug>")
 @roles_required("therapist")
 def preview(slug):
-    handout = services.current_library().get(slug)
-    if handout is None:
-        abort(404)
+    handout = found_or_404(services.current_library().get(slug))
     return render_template("library/preview.html", handout=handout, custom=None)
 
 
@@ -103,9 +108,7 @@ def edit_own(handout_id):
 @bp.get("/<slug>/pdf")
 @roles_required("therapist")
 def pdf(slug):
-    handout = services.current_library().get(slug)
-    if handout is None:
-        abort(404)
+    handout = found_or_404(services.current_library().get(slug))
     return render_handout_pdf([handout], cached=True)
 
 
@@ -139,9 +142,7 @@ def render_handout_pdf(handouts, prepared_for=None, cached=False):
 @bp.get("/exercises/<slug>")
 @roles_required("therapist")
 def exercise(slug):
-    definition = services.current_library().exercise(slug)
-    if definition is None:
-        abort(404)
+    definition = found_or_404(services.current_library().exercise(slug))
     return render_template("library/exercise.html", definition=definition)
 
 
@@ -153,9 +154,7 @@ def worksheet(slug):
     from clinic.reports.exercises import exercise_filename, worksheet_pdf
     from clinic.reports.render import current_practice
 
-    definition = services.current_library().exercise(slug)
-    if definition is None:
-        abort(404)
+    definition = found_or_404(services.current_library().exercise(slug))
     fillable = request.args.get("fillable") == "1"
     data = worksheet_pdf(definition, current_practice(), fillable=fillable)
     return pdf_response(

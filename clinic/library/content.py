@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 LAYERS = {
     "foundations": "Foundations",
@@ -54,18 +55,37 @@ REQUIRED = (
 MAX_BODY_CHARS = 200_000
 
 
+# A table too wide for a phone scrolls inside a box that takes the keyboard focus, so it
+# can be scrolled without a mouse (axe: scrollable-region-focusable).
+TABLE_SCROLL_OPEN = '<div class="table-scroll" tabindex="0" role="region" aria-label="Table">\n'
+
+
+def _table_open(renderer, tokens, idx, options, env) -> str:
+    return TABLE_SCROLL_OPEN + renderer.renderToken(tokens, idx, options, env)
+
+
+def _table_close(renderer, tokens, idx, options, env) -> str:
+    return renderer.renderToken(tokens, idx, options, env) + "</div>\n"
+
+
 def markdown_renderer() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
     md.enable("table")
+    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("table_close", _table_close)
     return md
 
 
 _md = markdown_renderer()
 
 
-def render_markdown(text: str) -> str:
-    """Safe HTML from Markdown typed by anyone: raw HTML is escaped, not rendered."""
-    return _md.render(text)
+def render_markdown(text: str) -> Markup:
+    """Safe HTML from Markdown typed by anyone: raw HTML is escaped, not rendered, and
+    links with unsafe schemes (javascript:, vbscript:, file:, most data:) are dropped.
+
+    The one place a text someone typed becomes markup; templates show it without ``|safe``.
+    """
+    return Markup(_md.render(text))  # noqa: S704  (markdown-it with html=False escapes HTML)
 
 
 def plain_text(markdown_text: str) -> str:

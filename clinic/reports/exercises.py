@@ -132,7 +132,7 @@ def _heading(definition: Definition) -> dict[str, Any]:
 
 def _markdown(text: str) -> Markup | str:
     # render_markdown escapes raw HTML and drops unsafe links: the one text marked safe.
-    return Markup(render_markdown(text)) if text and text.strip() else ""  # noqa: S704
+    return render_markdown(text) if text and text.strip() else ""
 
 
 def worksheet_sections(definition: Definition) -> list[dict[str, Any]]:

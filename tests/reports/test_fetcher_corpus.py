@@ -463,6 +463,11 @@ def test_pdf_prints_the_hostile_corpus_literally_and_fetches_nothing(
         definition = current_library().exercise(pdf_kind.answers)
         expected += [f"Q{index:02d}{CORE}" for index in text_item_indexes(definition)]
     assert_prints_literally_and_fetches_nothing(response.data, expected, listener)
+    # Nothing more: a text this kind of PDF does not list (a clinician's notes in a client's
+    # copy, the other partner's words) must not be in it at all.
+    text = squash(" ".join(page.extract_text() for page in read_pdf(response.data).pages))
+    leaked = [f for f in FIELDS if f not in pdf_kind.fields and squash(TAGS[f] + CORE) in text]
+    assert not leaked, f"{name} prints texts it should not hold: {leaked}"
 
 
 def assert_prints_literally_and_fetches_nothing(data: bytes, expected: list[str], listener):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.library.models import CustomHandout
-from tests.reports.test_hostile import Listener
+from tests.reports.conftest import Listener
 
 
 def hostile_markdown(port):

@@ -1,7 +1,9 @@
-"""Fixtures for PDF tests: the real handout library, a practice, and PDFs read back."""
+"""Fixtures for PDF tests: the real handout library, a practice, PDFs read back, and what
+the PDF fetcher was asked for (URLs it saw, connections a local listener got)."""
 
 import io
 import re
+import socket
 import struct
 import unicodedata
 import zlib
@@ -11,7 +13,7 @@ from pypdf import PdfReader
 
 from clinic import PROJECT_ROOT
 from clinic.library.content import load_library
-from clinic.reports.render import practice_context
+from clinic.reports.render import StaticOnlyFetcher, practice_context
 
 PRACTICE_NAME = "Harbour Couples Practice"
 
@@ -66,3 +68,47 @@ def tiny_png() -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+class Listener:
+    """A real listening socket on 127.0.0.1. A connection attempt completes in the kernel's
+    backlog whether or not anything accepts it, so a non-blocking accept afterwards counts
+    every attempt, without sleeping or racing a server thread."""
+
+    def __init__(self):
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(16)
+        self.socket.setblocking(False)
+        self.port = self.socket.getsockname()[1]
+
+    def connections(self) -> int:
+        count = 0
+        while True:
+            try:
+                conn, _ = self.socket.accept()
+            except BlockingIOError:
+                return count
+            conn.close()
+            count += 1
+
+
+@pytest.fixture
+def listener():
+    server = Listener()
+    yield server
+    server.socket.close()
+
+
+@pytest.fixture
+def fetched(monkeypatch):
+    """Every URL WeasyPrint asks the fetcher for, in order."""
+    urls = []
+    original = StaticOnlyFetcher.fetch
+
+    def recording(self, url, headers=None):
+        urls.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(StaticOnlyFetcher, "fetch", recording)
+    return urls

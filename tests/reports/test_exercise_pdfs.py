@@ -18,7 +18,7 @@ from clinic.reports.exercises import (
     response_pdf,
     worksheet_pdf,
 )
-from clinic.reports.render import STATIC_ORIGIN, StaticOnlyFetcher, render_pdf
+from clinic.reports.render import STATIC_ORIGIN, render_pdf
 from tests.reports.conftest import flat, page_texts, read_pdf
 
 TICK_BOX = "\u2610"
@@ -103,20 +103,6 @@ def hostile_definition() -> Definition:
         intro=f"Intro with {HOSTILE_IMAGE} and <script>document.write('RAN')</script>.",
         sections=(Section("all", "All the questions", "Section <b>intro</b>.", items),),
     )
-
-
-@pytest.fixture
-def fetched(monkeypatch):
-    """Every URL WeasyPrint asks the fetcher for, in order."""
-    urls = []
-    original = StaticOnlyFetcher.fetch
-
-    def recording(self, url, headers=None):
-        urls.append(url)
-        return original(self, url, headers)
-
-    monkeypatch.setattr(StaticOnlyFetcher, "fetch", recording)
-    return urls
 
 
 # --- Blank worksheets ---------------------------------------------------------------------

@@ -39,7 +39,7 @@ from clinic.library.services import create_custom_handout, current_library
 from clinic.sessions import services as notes
 from tests.factories import CoupleFactory, UserFactory, joined_partner
 from tests.reports.conftest import flat, read_pdf
-from tests.reports.test_hostile import PASSWD_MARK, Listener, annotations, embedded_files
+from tests.reports.test_hostile import PASSWD_MARK, annotations, embedded_files
 from tests.test_access_matrix import (  # noqa: F401  (matrix_world is a fixture)
     MATRIX,
     ROLES,
@@ -433,13 +433,6 @@ KINDS = {
     ),
 }
 EMAILS = {"owner": "therapist_email", "partner_a": "a_email", "partner_b": "b_email"}
-
-
-@pytest.fixture
-def listener():
-    server = Listener()
-    yield server
-    server.socket.close()
 
 
 def squash(text: str) -> str:

@@ -18,36 +18,6 @@ from tests.reports.conftest import flat, page_texts, read_pdf, tiny_png
 PASSWD_MARK = "root:x:0:0"
 
 
-class Listener:
-    """A real listening socket on 127.0.0.1. A connection attempt completes in the kernel's
-    backlog whether or not anything accepts it, so a non-blocking accept afterwards counts
-    every attempt, without sleeping or racing a server thread."""
-
-    def __init__(self):
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(16)
-        self.socket.setblocking(False)
-        self.port = self.socket.getsockname()[1]
-
-    def connections(self) -> int:
-        count = 0
-        while True:
-            try:
-                conn, _ = self.socket.accept()
-            except BlockingIOError:
-                return count
-            conn.close()
-            count += 1
-
-
-@pytest.fixture
-def listener():
-    server = Listener()
-    yield server
-    server.socket.close()
-
-
 def svg_with_links(local: str) -> str:
     return (
         "<svg xmlns='http://www.w3.org/2000/svg' xmlns:xlink='http://www.w3.org/1999/xlink'"

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from clinic.forms_engine.charts import house_profile_svg, love_language_chart
 from clinic.reports import sessions
-from clinic.reports.render import STATIC_ORIGIN, StaticOnlyFetcher
+from clinic.reports.render import STATIC_ORIGIN
 from clinic.reports.sessions import (
     CLIENT_KEYS,
     CLINICIAN_KEYS,
@@ -21,7 +21,6 @@ from clinic.reports.sessions import (
     summary_values,
 )
 from tests.reports.conftest import PRACTICE_NAME, flat, page_texts, read_pdf
-from tests.reports.test_hostile import Listener
 
 CONFIDENTIAL = "Confidential: clinician copy"
 HOSTILE_MARKUP = "{{7*7}}<b>x</b>"
@@ -171,27 +170,6 @@ CLINICIAN_SECTIONS = (
     "Clinician addenda",
     "Phoned Alex.",
 )
-
-
-@pytest.fixture
-def listener():
-    server = Listener()
-    yield server
-    server.socket.close()
-
-
-@pytest.fixture
-def fetched(monkeypatch):
-    """Every URL WeasyPrint asks the fetcher for, in order."""
-    urls = []
-    original = StaticOnlyFetcher.fetch
-
-    def recording(self, url, headers=None):
-        urls.append(url)
-        return original(self, url, headers)
-
-    monkeypatch.setattr(StaticOnlyFetcher, "fetch", recording)
-    return urls
 
 
 # --- The client version -------------------------------------------------------------------

@@ -41,6 +41,19 @@ def give(world, slug, partner):
     return assignment
 
 
+def signed_in(app, login, user):
+    """Another browser, signed in as ``user``."""
+    browser = app.test_client()
+    login(browser, user)
+    return browser
+
+
+def audit_events(action: str) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
+    )
+
+
 def test_consent_records_name_time_and_the_version_signed(client, world, login):
     login(client, world.partner_a.user)
     page = client.get("/portal/consent").get_data(as_text=True)
@@ -78,8 +91,7 @@ def test_changed_consent_text_asks_for_a_new_signature(client, app, world, login
     assert settings.consent_version == 2
     page = client.get("/portal/consent").get_data(as_text=True)
     assert "A new consent text." in page and "Type your full name to sign" in page
-    therapist = app.test_client()
-    login(therapist, world.therapist)
+    therapist = signed_in(app, login, world.therapist)
     couple_page = therapist.get(f"/couples/{world.couple.id}").get_data(as_text=True)
     assert "signed an earlier version" in couple_page
 
@@ -97,8 +109,7 @@ def test_intake_packet_goes_to_each_partner_on_their_own(client, world, login, o
 
 def test_phq9_item_9_raises_a_clinician_only_flag_until_reviewed(client, app, world, login):
     phq = give(world, "phq-9", world.partner_a)
-    sam = app.test_client()
-    login(sam, world.partner_a.user)
+    sam = signed_in(app, login, world.partner_a.user)
     submit(sam, phq, {**PHQ9_CLEAN, "q9": "1"})
     flag = db.session.execute(select(RiskFlag)).scalar_one()
     assert flag.partner_id == world.partner_a.id and flag.reviewed_at is None
@@ -174,22 +185,14 @@ def test_unanswered_screen_holds_conflict_exercises_until_reviewed(
         data={"items": ["x:gentle-start-up-rewrite"], "recipient": "both"},
     )
     assert allowed.status_code == 303
-    assert (
-        db.session.scalar(
-            select(func.count())
-            .select_from(AuditEvent)
-            .where(AuditEvent.action == "conflict_hold_reviewed")
-        )
-        == 1
-    )
+    assert audit_events("conflict_hold_reviewed") == 1
 
 
 def test_positive_screen_after_a_review_holds_again(client, app, world, login, screen_slug):
     screen = give(world, "safety-screen", world.partner_a)
     login(client, world.therapist)
     client.post(f"/couples/{world.couple.id}/hold/review", data={"hold-note": "Early review."})
-    sam = app.test_client()
-    login(sam, world.partner_a.user)
+    sam = signed_in(app, login, world.partner_a.user)
     submit(sam, screen, screen_answers(screen_slug, positive=True))
     assert db.session.scalar(select(func.count()).select_from(RiskFlag)) >= 1
     page = client.get(f"/couples/{world.couple.id}").get_data(as_text=True)
@@ -198,14 +201,12 @@ def test_positive_screen_after_a_review_holds_again(client, app, world, login, s
 
 def test_safety_screen_is_invisible_to_the_partner(client, app, world, login, outbox, screen_slug):
     screen = give(world, "safety-screen", world.partner_a)
-    sam = app.test_client()
-    login(sam, world.partner_a.user)
+    sam = signed_in(app, login, world.partner_a.user)
     submit(sam, screen, screen_answers(screen_slug, positive=True))
     assert (
         sam.post(f"/portal/assignments/{screen.id}/share", data={"shared": "1"}).status_code == 404
     )
-    alex = app.test_client()
-    login(alex, world.partner_b.user)
+    alex = signed_in(app, login, world.partner_b.user)
     portal = alex.get("/portal").get_data(as_text=True)
     assert screen_slug.title not in portal and "afety" not in portal
     for action in ("", "/exercise", "/result", "/pdf"):
@@ -217,22 +218,14 @@ def test_safety_screen_is_invisible_to_the_partner(client, app, world, login, ou
 def test_intake_report_is_audited_and_side_by_side(client, app, world, login):
     for partner, q1 in ((world.partner_a, "2"), (world.partner_b, "0")):
         phq = give(world, "phq-9", partner)
-        browser = app.test_client()
-        login(browser, partner.user)
+        browser = signed_in(app, login, partner.user)
         submit(browser, phq, {**PHQ9_CLEAN, "q1": q1})
     login(client, world.therapist)
     pdf = client.get(f"/couples/{world.couple.id}/intake-report.pdf")
     assert pdf.mimetype == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Little interest or pleasure" in text and "Sam" in text and "Alex" in text
-    assert (
-        db.session.scalar(
-            select(func.count())
-            .select_from(AuditEvent)
-            .where(AuditEvent.action == "intake_report_downloaded")
-        )
-        == 1
-    )
+    assert audit_events("intake_report_downloaded") == 1
 
 
 def test_weekly_measure_asks_again_after_a_week_as_a_new_response(client, world, login):
@@ -314,8 +307,7 @@ def test_fhir_export_validates_and_carries_ids_not_names(client, app, world, log
     from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
     phq = give(world, "phq-9", world.partner_a)
-    sam = app.test_client()
-    login(sam, world.partner_a.user)
+    sam = signed_in(app, login, world.partner_a.user)
     submit(sam, phq, {**PHQ9_CLEAN, "q3": "2"})
     login(client, world.therapist)
     export = client.get(f"/couples/{world.couple.id}/partners/{world.partner_a.id}/fhir.json")
@@ -328,14 +320,7 @@ def test_fhir_export_validates_and_carries_ids_not_names(client, app, world, log
     text = json.dumps(bundle)
     assert "Sam" not in text and "sam@example.org" not in text
     assert f"partner-{world.partner_a.id}" in text
-    assert (
-        db.session.scalar(
-            select(func.count())
-            .select_from(AuditEvent)
-            .where(AuditEvent.action == "responses_exported")
-        )
-        == 1
-    )
+    assert audit_events("responses_exported") == 1
 
 
 def test_intake_is_complete_only_when_both_signed_and_answered(client, app, world, login):
@@ -357,8 +342,7 @@ def test_intake_is_complete_only_when_both_signed_and_answered(client, app, worl
         response = start_draft(intake[partner.id], partner, definition)
         db.session.flush()
         submit_response(response, {}, definition, response.lock_version)
-        browser = app.test_client()
-        login(browser, partner.user)
+        browser = signed_in(app, login, partner.user)
         browser.post("/portal/consent", data={"typed_name": partner.display_name, "agree": "y"})
         page = client.get(f"/couples/{world.couple.id}").get_data(as_text=True)
         done = partner is world.partner_b
@@ -367,8 +351,7 @@ def test_intake_is_complete_only_when_both_signed_and_answered(client, app, worl
 
 def test_timeline_lists_flags(client, app, world, login):
     phq = give(world, "phq-9", world.partner_a)
-    sam = app.test_client()
-    login(sam, world.partner_a.user)
+    sam = signed_in(app, login, world.partner_a.user)
     submit(sam, phq, {**PHQ9_CLEAN, "q9": "2"})
     login(client, world.therapist)
     page = client.get(f"/couples/{world.couple.id}/timeline?kind=flag").get_data(as_text=True)
@@ -378,8 +361,7 @@ def test_timeline_lists_flags(client, app, world, login):
 
 def test_an_amended_screen_is_judged_by_its_newest_version(client, app, world, login, screen_slug):
     screen = give(world, "safety-screen", world.partner_a)
-    sam = app.test_client()
-    login(sam, world.partner_a.user)
+    sam = signed_in(app, login, world.partner_a.user)
     submit(sam, screen, screen_answers(screen_slug, positive=True))
     login(client, world.therapist)
     assert "safety screen needs review" in client.get(f"/couples/{world.couple.id}").text

@@ -73,6 +73,26 @@ def current_responses_for(assignments: list[Assignment]) -> dict[tuple[int, int]
     return {(r.assignment_id, r.partner_id): r for r in rows}
 
 
+def submitted_in_couple(couple, slugs=None) -> list[tuple[Response, str]]:
+    """(response, exercise slug) for every submitted version in the couple's exercises that
+    are still assigned, oldest first: a later entry for the same assignment and partner is
+    the newer answer. ``slugs`` narrows it to those exercises."""
+    query = (
+        select(Response, Assignment.item_slug)
+        .join(Assignment, Assignment.id == Response.assignment_id)
+        .where(
+            Assignment.couple_id == couple.id,
+            Assignment.removed_at.is_(None),
+            Assignment.item_kind == "exercise",
+            Response.status == "submitted",
+        )
+        .order_by(Response.submitted_at, Response.version_no)
+    )
+    if slugs is not None:
+        query = query.where(Assignment.item_slug.in_(slugs))
+    return [(response, slug) for response, slug in db.session.execute(query)]
+
+
 def start_draft(assignment: Assignment, partner: Partner, definition: Definition) -> Response:
     """The partner's current response, creating an empty draft the first time.
 

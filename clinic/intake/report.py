@@ -4,7 +4,8 @@ the same questions."""
 
 from sqlalchemy import select
 
-from clinic.assignments.models import Assignment, Response
+from clinic.assignments.models import Response
+from clinic.assignments.responses import submitted_in_couple
 from clinic.extensions import db
 from clinic.forms_engine.forms import display_value
 from clinic.intake.models import RiskFlag
@@ -14,18 +15,7 @@ from clinic.library.services import current_library
 
 def latest_by_slug(couple) -> dict[tuple[str, int], Response]:
     """(definition slug, partner id) -> latest submitted response among the intake items."""
-    rows = db.session.execute(
-        select(Response, Assignment.item_slug)
-        .join(Assignment, Assignment.id == Response.assignment_id)
-        .where(
-            Assignment.couple_id == couple.id,
-            Assignment.removed_at.is_(None),
-            Assignment.item_slug.in_(INTAKE_PACKET),
-            Response.status == "submitted",
-        )
-        .order_by(Response.submitted_at)
-    ).all()
-    return {(slug, r.partner_id): r for r, slug in rows}
+    return {(slug, r.partner_id): r for r, slug in submitted_in_couple(couple, INTAKE_PACKET)}
 
 
 def report_context(couple) -> dict:

@@ -123,24 +123,12 @@ def report(couple_id):
 @roles_required("therapist")
 def progress(couple_id):
     """Each measure over time, per partner, with cut-off lines and bands; a table too."""
-    from sqlalchemy import select
-
-    from clinic.assignments.models import Assignment, Response
+    from clinic.assignments.responses import submitted_in_couple
     from clinic.forms_engine.progress import measure_progress_svg, progress_rows, series_for
     from clinic.library.services import current_library
 
     couple = get_couple_or_404(current_user, couple_id)
-    rows = db.session.execute(
-        select(Response, Assignment.item_slug)
-        .join(Assignment, Assignment.id == Response.assignment_id)
-        .where(
-            Assignment.couple_id == couple.id,
-            Assignment.removed_at.is_(None),
-            Assignment.item_kind == "exercise",
-            Response.status == "submitted",
-        )
-        .order_by(Response.submitted_at)
-    ).all()
+    rows = submitted_in_couple(couple)
     names = {p.id: p.display_name for p in couple.partners}
     by_measure: dict[str, dict[str, list]] = {}
     for response, slug in rows:

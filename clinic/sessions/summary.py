@@ -5,6 +5,7 @@ whitelist: clinician notes, private responses and flags never enter it."""
 from sqlalchemy import select
 
 from clinic.assignments.models import Assignment, Response
+from clinic.assignments.responses import submitted_in_couple
 from clinic.assignments.services import exercise_of, handout_of, title_of
 from clinic.extensions import db
 from clinic.forms_engine.results import couple_result_view, result_view
@@ -33,18 +34,7 @@ def homework_of(note) -> list[Assignment]:
 
 def latest_submitted(couple) -> dict[tuple[int, int], Response]:
     """Each (assignment, partner)'s latest submitted response in the couple's exercises."""
-    rows = db.session.execute(
-        select(Response)
-        .join(Assignment, Assignment.id == Response.assignment_id)
-        .where(
-            Assignment.couple_id == couple.id,
-            Assignment.removed_at.is_(None),
-            Assignment.item_kind == "exercise",
-            Response.status == "submitted",
-        )
-        .order_by(Response.version_no)
-    ).scalars()
-    return {(r.assignment_id, r.partner_id): r for r in rows}
+    return {(r.assignment_id, r.partner_id): r for r, _slug in submitted_in_couple(couple)}
 
 
 def summary_context(note, clinician: bool = False) -> dict:

@@ -29,6 +29,8 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from clinic.accounts.services import PRACTICE_DEFAULTS
+
 log = logging.getLogger(__name__)
 
 # A made-up origin the fetcher recognises: ``.invalid`` never resolves (RFC 6761), and
@@ -65,14 +67,6 @@ LINK_SCHEMES = {"http", "https", "mailto"}
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
 HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 LOGO_TYPES = {"image/png", "image/jpeg"}
-DEFAULT_PRACTICE = {
-    "name": "Our practice",
-    "address": "",
-    "phone": "",
-    "accent_color": "#2f6f73",
-    "page_size": "A4",
-    "branding_version": 1,
-}
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9.+-]*):")
 _DATA_URI = re.compile(r"data:[^,\"'\s<>()]*,[^\"'\s<>()]*", re.IGNORECASE)
@@ -289,9 +283,9 @@ def practice_context(settings=None) -> dict[str, Any]:
 
     def value(field: str):
         found = getattr(settings, field, None) if settings is not None else None
-        return DEFAULT_PRACTICE[field] if found is None else found
+        return PRACTICE_DEFAULTS[field] if found is None else found
 
-    name = str(value("name")).strip() or DEFAULT_PRACTICE["name"]
+    name = str(value("name")).strip() or PRACTICE_DEFAULTS["name"]
     address = str(value("address"))
     accent = str(value("accent_color")).strip()
     page_size = value("page_size")
@@ -302,8 +296,8 @@ def practice_context(settings=None) -> dict[str, Any]:
         "address": address,
         "address_line": ", ".join(line.strip() for line in address.splitlines() if line.strip()),
         "phone": str(value("phone")).strip(),
-        "accent_color": accent if HEX_COLOR.match(accent) else DEFAULT_PRACTICE["accent_color"],
-        "page_size": page_size if page_size in PAGE_SIZES else DEFAULT_PRACTICE["page_size"],
+        "accent_color": accent if HEX_COLOR.match(accent) else PRACTICE_DEFAULTS["accent_color"],
+        "page_size": page_size if page_size in PAGE_SIZES else PRACTICE_DEFAULTS["page_size"],
         "logo_data_uri": logo_data_uri(logo, logo_mime),
         "branding_version": int(value("branding_version")),
     }
@@ -327,7 +321,7 @@ def practice_css(practice: Mapping[str, Any]) -> str:
     size = PAGE_SIZES.get(practice.get("page_size"), "A4")
     accent = str(practice.get("accent_color", ""))
     if not HEX_COLOR.match(accent):
-        accent = DEFAULT_PRACTICE["accent_color"]
+        accent = PRACTICE_DEFAULTS["accent_color"]
     return f"@page {{ size: {size}; }}\n:root {{ --accent: {accent}; }}\n"
 
 
